@@ -1,0 +1,51 @@
+# Newsroom: `make demo` serves the demo site, `make test` runs the whole suite.
+# Both create .venv and install into it only when pyproject.toml changed.
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Django 6.1 needs Python >= 3.12. `python3` may be older (pip would then quietly
+# install Django 5.2), so try the versioned names first, then pyenv's installs.
+PYTHON_CANDIDATES := $(PYTHON) python3.14 python3.13 python3.12 python3 \
+	$(sort $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3))
+FIND_PYTHON := for p in $(PYTHON_CANDIDATES); do \
+	if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+	echo "$$p"; break; fi; done
+
+.PHONY: demo test lint format clean
+
+$(VENV):
+	@py="$$($(FIND_PYTHON))"; \
+	if [ -z "$$py" ]; then \
+		echo "make: Newsroom needs Python 3.12 or newer (Django 6.1); none found (tried: $(strip $(PYTHON_CANDIDATES))). Install one, e.g. 'pyenv install 3.13', or run 'make PYTHON=/path/to/python3.12'." >&2; \
+		exit 1; \
+	fi; \
+	echo "Creating $(VENV) with $$py ($$("$$py" --version))"; \
+	"$$py" -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py load_demo
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from articles.demo import DemoRefused, create_demo_users, load_demo_stories
+
+
+class Command(BaseCommand):
+    help = "Create the demo logins and publish the demo stories (development only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+
+    def handle(self, *args, base_url, **options):
+        try:
+            logins = create_demo_users()
+        except DemoRefused as error:
+            raise CommandError(str(error)) from None
+        articles = load_demo_stories()
+        self.stdout.write(self.style.SUCCESS("Newsroom demo is ready."))
+        self.stdout.write(f"  Front page:  {base_url}/")
+        for article in articles:
+            self.stdout.write(f"  Story:       {base_url}{article.get_absolute_url()}")
+        self.stdout.write(f"  Admin:       {base_url}/admin/")
+        for username, password in logins.items():
+            self.stdout.write(f"  Log in as:   {username} / {password}")

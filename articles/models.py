@@ -1,0 +1,437 @@
+import math
+import re
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import slugify
+from django_prose_editor.fields import ProseEditorField, create_sanitizer
+from taggit.managers import TaggableManager
+from taggit.models import TagBase, TaggedItemBase
+
+from articles.validators import validate_image_upload, validate_link_url
+
+# What editors may write in rich text. The editor's toolbar and the server-side
+# sanitiser are built from this one list, so they cannot drift apart.
+RICH_TEXT_EXTENSIONS = {
+    "Bold": True,
+    "Italic": True,
+    "Link": {"protocols": ["http", "https", "mailto", "tel"], "enableTarget": False},
+    "BulletList": True,
+    "OrderedList": True,
+    "ListItem": True,
+    "Blockquote": True,
+    "HardBreak": True,
+}
+sanitize_rich_text = create_sanitizer(RICH_TEXT_EXTENSIONS)
+
+WORDS_PER_MINUTE = 230
+# Edits within this time of publication are not announced as an update.
+UPDATE_GRACE = timedelta(minutes=10)
+
+
+def count_words(html: str) -> int:
+    return len(strip_tags(html).split())
+
+
+def rich_text_field(**kwargs):
+    return ProseEditorField(extensions=RICH_TEXT_EXTENSIONS, sanitize=True, **kwargs)
+
+
+def unique_slug(model, text: str, *, instance_pk=None, max_length=200) -> str:
+    """Return a slug made from text that no other row of model uses yet."""
+    base = slugify(text)[: max_length - 6].strip("-") or "story"
+    slug, n = base, 2
+    while model.objects.filter(slug=slug).exclude(pk=instance_pk).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+class Desk(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(
+        blank=True, help_text="One or two sentences shown at the top of the desk's page."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:desk", args=[self.slug])
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    job_title = models.CharField(
+        max_length=120, blank=True, help_text="Shown under the name, e.g. “Science editor”."
+    )
+    bio = models.TextField(blank=True, help_text="A short paragraph for the author's page.")
+    user = models.OneToOneField(
+        "auth.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author_profile",
+        help_text="The staff login of this author, if they have one.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:author", args=[self.slug])
+
+
+class Tag(TagBase):
+    """A hashtag. Stored as typed ("EthicalAI"); readers see it as #EthicalAI."""
+
+    class Meta:
+        ordering = ["name"]
+
+    def get_absolute_url(self):
+        return reverse("articles:tag", args=[self.slug])
+
+    @property
+    def hashtag(self) -> str:
+        return hashtag(self.name)
+
+
+def hashtag(name: str) -> str:
+    """Return a tag name as a #CamelCase hashtag: "ethical ai" -> "#EthicalAi"."""
+    words = re.split(r"[^\w]+", name.lstrip("#"))
+    return "#" + "".join(word[:1].upper() + word[1:] for word in words if word)
+
+
+class TaggedArticle(TaggedItemBase):
+    content_object = models.ForeignKey(
+        "Article", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="tagged_articles")
+
+    class Meta:
+        # Hashtags keep the order the editor gave them.
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_tag")
+        ]
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """Return the articles a reader may see."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def with_bylines(self):
+        return self.prefetch_related(
+            models.Prefetch("bylines", queryset=Byline.objects.select_related("author"))
+        )
+
+
+class Article(models.Model):
+    # The workflow issue extends these states; everything reads them from here.
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    headline = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="The last part of the story's web address. Filled in from the headline; "
+        "change it only before publishing, or old links break.",
+    )
+    dek = models.CharField(
+        "dek",
+        max_length=300,
+        blank=True,
+        help_text="The one-sentence summary under the headline, also used in lists and "
+        "search results.",
+    )
+    desk = models.ForeignKey(
+        Desk,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles",
+        help_text="The section of the paper this story belongs to.",
+    )
+    authors = models.ManyToManyField(Author, through="Byline", related_name="articles")
+    tags = TaggableManager(
+        through=TaggedArticle,
+        blank=True,
+        help_text="Hashtags, separated by commas or spaces: “AIRevolution, EthicalAI”. "
+        "Readers see them as #AIRevolution.",
+    )
+    hero_image = models.ImageField(
+        "hero image",
+        upload_to="articles/%Y/%m/",
+        blank=True,
+        width_field="hero_width",
+        height_field="hero_height",
+        validators=[
+            FileExtensionValidator(["jpg", "jpeg", "png", "webp", "gif"]),
+            validate_image_upload,
+        ],
+        help_text="The large picture at the top of the story: JPEG, PNG, WebP or GIF.",
+    )
+    hero_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_alt = models.CharField(
+        "alt text",
+        max_length=250,
+        blank=True,
+        help_text="What the picture shows, for readers who cannot see it. Required with an image.",
+    )
+    hero_caption = models.CharField("caption", max_length=300, blank=True)
+    hero_credit = models.CharField(
+        "photo credit", max_length=120, blank=True, help_text="e.g. “Photo: Ana Ruiz / Newsroom”."
+    )
+    closing = rich_text_field(
+        verbose_name="closing paragraph",
+        blank=True,
+        help_text="The final thought, shown after the key takeaways.",
+    )
+    status = models.CharField(
+        max_length=20, choices=Status, default=Status.DRAFT, db_index=True, editable=False
+    )
+    published_at = models.DateTimeField(
+        "published",
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When the story first went out. Filled in when it is published.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField("updated", auto_now=True)
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="published_article_has_publication_time",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "-published_at"], name="article_listing_idx")]
+        permissions = [("publish_article", "Can publish and unpublish stories")]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Article, self.headline, instance_pk=self.pk)
+        self.closing = sanitize_rich_text(self.closing)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", args=[self.slug])
+
+    def clean(self):
+        if self.hero_image and not self.hero_alt.strip():
+            raise ValidationError(
+                {"hero_alt": "Describe the picture for readers who cannot see it."},
+                code="alt_required",
+            )
+
+    @property
+    def is_published(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def was_updated(self) -> bool:
+        """Whether the story changed noticeably after it went out (worth telling readers)."""
+        return bool(self.published_at) and self.updated_at - self.published_at > UPDATE_GRACE
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+
+    def refresh_word_count(self):
+        """Recount the words of every part; call after the parts were saved."""
+        words = count_words(self.headline) + count_words(self.dek) + count_words(self.closing)
+        words += sum(count_words(body) for body in self.sections.values_list("body", flat=True))
+        words += sum(count_words(text) for text in self.takeaways.values_list("text", flat=True))
+        Article.objects.filter(pk=self.pk).update(word_count=words)
+        self.word_count = words
+
+
+class Byline(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    position = models.PositiveIntegerField(default=0, db_index=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["article", "author"], name="unique_byline")]
+
+    def __str__(self):
+        return self.author.name
+
+
+class Section(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveIntegerField(default=0, db_index=True)
+    heading = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Leave empty for the intro: a section without a heading runs straight on.",
+    )
+    anchor = models.SlugField(
+        max_length=80,
+        blank=True,
+        help_text="Link target for the table of contents (#anchor). Made from the heading "
+        "once and then kept, so shared links keep working when the heading is edited.",
+    )
+    body = rich_text_field(blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.heading or "Intro"
+
+    def save(self, *args, **kwargs):
+        if self.heading and not self.anchor:
+            self.anchor = self.unused_anchor()
+        self.body = sanitize_rich_text(self.body)
+        super().save(*args, **kwargs)
+
+    def unused_anchor(self) -> str:
+        base = slugify(self.heading)[:70] or "section"
+        taken = set(
+            Section.objects.filter(article_id=self.article_id)
+            .exclude(pk=self.pk)
+            .values_list("anchor", flat=True)
+        )
+        anchor, n = base, 2
+        while anchor in taken:
+            anchor, n = f"{base}-{n}", n + 1
+        return anchor
+
+
+class Takeaway(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="takeaways")
+    position = models.PositiveIntegerField(default=0, db_index=True)
+    text = models.TextField(help_text="One sentence or a short paragraph.")
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class Credit(models.Model):
+    DEFAULT_ROLE = "Original article and inspiration provided by"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="credits")
+    position = models.PositiveIntegerField(default=0, db_index=True)
+    role = models.CharField(
+        max_length=120,
+        default=DEFAULT_ROLE,
+        help_text="The words before the name, ending in “by”.",
+    )
+    name = models.CharField(max_length=120)
+    organisation = models.CharField(max_length=120, blank=True)
+    url = models.CharField(
+        "link",
+        max_length=500,
+        blank=True,
+        validators=[validate_link_url],
+        help_text="The original article, if it is online (https://…).",
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return f"{self.role} {self.name}"
+
+
+class CallToAction(models.Model):
+    name = models.CharField(
+        "internal name",
+        max_length=120,
+        unique=True,
+        help_text="For editors only, to find the block: “AI strategists — consultation”.",
+    )
+    text = models.CharField(
+        max_length=300,
+        help_text="What readers read: “Connect with one of our AI Strategists today at "
+        "Opahl Technologies”.",
+    )
+    button_label = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="Say what happens: “Book a consultation”, not “Click here”.",
+    )
+    url = models.CharField(
+        "link",
+        max_length=500,
+        blank=True,
+        validators=[validate_link_url],
+        help_text="Where the button goes: https://…, mailto:… or tel:….",
+    )
+    organisation = models.CharField(max_length=120, blank=True)
+    articles = models.ManyToManyField(
+        Article, through="ArticleCallToAction", related_name="calls_to_action"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "call to action"
+        verbose_name_plural = "calls to action"
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if bool(self.url) != bool(self.button_label):
+            raise ValidationError(
+                "A button needs both a label and a link; leave both empty for text only.",
+                code="button_incomplete",
+            )
+
+
+class ArticleCallToAction(models.Model):
+    class Placement(models.TextChoices):
+        AFTER_INTRO = "after_intro", "After the intro"
+        AFTER_BODY = "after_body", "After the sections"
+        AFTER_TAKEAWAYS = "after_takeaways", "After the key takeaways"
+        END = "end", "At the end of the story"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="cta_placements")
+    call_to_action = models.ForeignKey(
+        CallToAction, on_delete=models.PROTECT, related_name="placements"
+    )
+    placement = models.CharField(max_length=20, choices=Placement, default=Placement.END)
+    position = models.PositiveIntegerField(default=0, db_index=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "call to action"
+        verbose_name_plural = "calls to action"
+
+    def __str__(self):
+        return str(self.call_to_action)

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from articles import views
+
+app_name = "articles"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("stories/<slug:slug>/", views.ArticleDetailView.as_view(), name="detail"),
+    path("desks/<slug:slug>/", views.DeskView.as_view(), name="desk"),
+    path("tags/<str:slug>/", views.TagView.as_view(), name="tag"),
+    path("authors/<slug:slug>/", views.AuthorView.as_view(), name="author"),
+]
