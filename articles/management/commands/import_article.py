@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from articles import workflow
 from articles.importers import (
     MAX_STORY_BYTES,
     StoryFormatError,
@@ -10,7 +11,6 @@ from articles.importers import (
     parse_story,
     save_story,
 )
-from articles import workflow
 from articles.workflow import Status
 
 

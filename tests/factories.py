@@ -1,0 +1,111 @@
+"""Plain factories: keyword-only, with defaults that satisfy every constraint."""
+
+import io
+from datetime import timedelta
+from itertools import count
+
+from django.contrib.auth.models import Permission, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from articles.models import (
+    Article,
+    ArticleCallToAction,
+    Author,
+    Byline,
+    CallToAction,
+    Credit,
+    Desk,
+    Section,
+    Takeaway,
+)
+
+_numbers = count(1)
+
+
+def make_user(username=None, *, permissions=(), superuser=False, staff=True):
+    user = User.objects.create_user(
+        username or f"user{next(_numbers)}",
+        email=f"{username or 'user'}@example.com",
+        password="a-long-test-password",
+        is_staff=staff or superuser,
+        is_superuser=superuser,
+    )
+    if permissions:
+        user.user_permissions.set(Permission.objects.filter(codename__in=permissions))
+    return user
+
+
+def make_desk(*, name=None):
+    name = name or f"Desk {next(_numbers)}"
+    return Desk.objects.create(name=name, slug=name.lower().replace(" ", "-"))
+
+
+def make_author(*, name=None):
+    name = name or f"Author {next(_numbers)}"
+    return Author.objects.create(name=name, slug=name.lower().replace(" ", "-"))
+
+
+def make_cta(*, text="Connect with one of our AI Strategists today at Opahl Technologies", **kwargs):
+    return CallToAction.objects.create(
+        name=kwargs.pop("name", f"CTA {next(_numbers)}"), text=text, **kwargs
+    )
+
+
+def make_article(
+    *,
+    headline=None,
+    status=Article.Status.PUBLISHED,
+    published_at=None,
+    desk=None,
+    authors=(),
+    tags=(),
+    sections=2,
+    takeaways=2,
+    credits=1,
+    ctas=1,
+    **fields,
+):
+    """Make a story with the given number of each part; published a minute ago by default."""
+    number = next(_numbers)
+    if status == Article.Status.PUBLISHED and published_at is None:
+        published_at = timezone.now() - timedelta(minutes=number)
+    article = Article.objects.create(
+        headline=headline or f"Story number {number}",
+        status=status,
+        published_at=published_at,
+        desk=desk,
+        **fields,
+    )
+    for position in range(sections):
+        Section.objects.create(
+            article=article,
+            position=position,
+            heading="" if position == 0 else f"Heading {position}",
+            body=f"<p>Paragraph {position} of story {number}.</p>",
+        )
+    for position in range(takeaways):
+        Takeaway.objects.create(
+            article=article, position=position, text=f"Takeaway {position}."
+        )
+    for position in range(credits):
+        Credit.objects.create(article=article, position=position, name=f"Reporter {position}")
+    for position in range(ctas):
+        ArticleCallToAction.objects.create(
+            article=article,
+            call_to_action=make_cta(button_label="Book a call", url="https://example.com/call"),
+            position=position,
+        )
+    for position, author in enumerate(authors):
+        Byline.objects.create(article=article, author=author, position=position)
+    for tag in tags:
+        article.tags.add(tag)
+    article.refresh_word_count()
+    return article
+
+
+def make_image_upload(*, name="picture.png", size=(40, 30), image_format="PNG"):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 80, 40)).save(buffer, image_format)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=f"image/{image_format.lower()}")
