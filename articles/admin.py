@@ -1,12 +1,21 @@
-from adminsortable2.admin import SortableAdminBase, SortableStackedInline, SortableTabularInline
+from adminsortable2.admin import (
+    CustomInlineFormSet,
+    SortableAdminBase,
+    SortableStackedInline,
+    SortableTabularInline,
+)
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
+from taggit.models import Tag as TaggitTag
 
 from articles import workflow
 from articles.forms import ArticleAdminForm, StoryConfirmForm, StoryUploadForm
@@ -24,8 +33,78 @@ from articles.models import (
     Takeaway,
 )
 
+TAG_SUGGESTIONS = 20
 
-class BylineInline(SortableTabularInline):
+# Stories use articles.Tag; taggit's own tag model stays empty, so keep it off the menu.
+admin.site.unregister(TaggitTag)
+
+
+class SortableAdmin(SortableAdminBase, admin.ModelAdmin):
+    """django-admin-sortable2 2.3 asks for a Django 6.1 script it does not ship; the 6.0 one fits.
+
+    Without this, ManifestStaticFilesStorage (production) fails on the missing file.
+    """
+
+    @property
+    def media(self):
+        media = super().media
+        scripts = [
+            "adminsortable2/js/actions-6.0.js" if js == "adminsortable2/js/actions-6.1.js" else js
+            for js in media._js
+        ]
+        return forms.Media(css=media._css, js=scripts)
+
+
+class RowAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete box that shows the row's current choice without querying for it.
+
+    Django's box looks up its selected option with one query per row; a story with many
+    bylines would cost one query each.
+    """
+
+    known_objects: dict = {}
+
+    def optgroups(self, name, value, attr=None):
+        selected = [str(v) for v in value if v not in ("", None)]
+        if not selected or not all(pk in self.known_objects for pk in selected):
+            return super().optgroups(name, value, attr)
+        label = self.choices.field.label_from_instance
+        options = [
+            self.create_option(name, pk, label(self.known_objects[pk]), True, index)
+            for index, pk in enumerate(selected)
+        ]
+        return [(None, options, 0)]
+
+
+class RowObjectsFormSet(CustomInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if form.instance.pk:
+            for name, field in form.fields.items():
+                widget = getattr(field.widget, "widget", field.widget)
+                if isinstance(widget, RowAutocompleteSelect):
+                    related = getattr(form.instance, name)
+                    widget.known_objects = {str(related.pk): related}
+        return form
+
+
+class AutocompleteRowsMixin:
+    """Sortable inline rows whose autocomplete fields cost no query per row."""
+
+    formset = RowObjectsFormSet
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.autocomplete_fields)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = RowAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class BylineInline(AutocompleteRowsMixin, SortableTabularInline):
     model = Byline
     autocomplete_fields = ["author"]
     extra = 0
@@ -53,7 +132,7 @@ class CreditInline(SortableTabularInline):
     verbose_name_plural = "Credits — “Original article and inspiration provided by …”"
 
 
-class CallToActionInline(SortableTabularInline):
+class CallToActionInline(AutocompleteRowsMixin, SortableTabularInline):
     model = ArticleCallToAction
     autocomplete_fields = ["call_to_action"]
     extra = 0
@@ -61,7 +140,7 @@ class CallToActionInline(SortableTabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(SortableAdminBase, admin.ModelAdmin):
+class ArticleAdmin(SortableAdmin):
     form = ArticleAdminForm
     inlines = [BylineInline, SectionInline, TakeawayInline, CreditInline, CallToActionInline]
     prepopulated_fields = {"slug": ["headline"]}
@@ -118,6 +197,11 @@ class ArticleAdmin(SortableAdminBase, admin.ModelAdmin):
                 name="articles_article_import",
             ),
             path(
+                "tags/suggest/",
+                self.admin_site.admin_view(self.tag_suggestions_view),
+                name="articles_article_tag_suggestions",
+            ),
+            path(
                 "<int:pk>/transition/<str:action>/",
                 self.admin_site.admin_view(require_POST(self.transition_view)),
                 name="articles_article_transition",
@@ -146,6 +230,16 @@ class ArticleAdmin(SortableAdminBase, admin.ModelAdmin):
                 request, f"“{article}” is now {article.get_status_display().lower()}."
             )
         return redirect("admin:articles_article_change", article.pk)
+
+    def tag_suggestions_view(self, request):
+        """Existing tags starting with what the editor typed, for the tag box."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        term = request.GET.get("term", "").strip().lstrip("#")[:100]
+        names = Tag.objects.filter(name__istartswith=term).values_list("name", flat=True)
+        return JsonResponse(
+            {"results": [{"id": name, "text": name} for name in names[:TAG_SUGGESTIONS]]}
+        )
 
     def import_view(self, request):
         """Upload a story file, check what was parsed, then save it as a draft."""

@@ -23,9 +23,14 @@ CHROMIUM_ARGS = [
     "--proxy-server=http://127.0.0.1:9",
 ]
 REFERENCE_STORY = (
-    Path(__file__).resolve().parents[2] / "shared" / "seed" / "ai-revolution-artists-protest-sora.txt"
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "seed"
+    / "ai-revolution-artists-protest-sora.txt"
 )
-DEMO_STORIES = sorted((Path(__file__).resolve().parents[1] / "articles" / "demo_stories").glob("*.txt"))
+DEMO_STORIES = sorted(
+    (Path(__file__).resolve().parents[1] / "articles" / "demo_stories").glob("*.txt")
+)
 
 
 @pytest.fixture(scope="session")
@@ -58,9 +63,22 @@ def empty_cache():
     cache.clear()
 
 
+# The story's parts are separate models: the admin ignores inline rows a user has no
+# permission for, so each role needs the parts' permissions as well as the story's.
+STORY_PARTS = ["article", "byline", "section", "takeaway", "credit", "articlecalltoaction"]
+
+
 @pytest.fixture
 def writer(db):
-    return make_user("wendy", permissions=["add_article", "change_article", "view_article"])
+    return make_user(
+        "wendy",
+        permissions=[
+            f"{verb}_{model}"
+            for model in STORY_PARTS
+            for verb in ("add", "change", "view", "delete")
+            if not (model == "article" and verb == "delete")
+        ],
+    )
 
 
 @pytest.fixture
@@ -68,10 +86,11 @@ def editor(db):
     return make_user(
         "edgar",
         permissions=[
-            "add_article",
-            "change_article",
-            "view_article",
-            "delete_article",
+            *(
+                f"{verb}_{model}"
+                for model in STORY_PARTS
+                for verb in ("add", "change", "view", "delete")
+            ),
             "publish_article",
             "view_author",
             "add_author",

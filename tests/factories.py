@@ -47,7 +47,9 @@ def make_author(*, name=None):
     return Author.objects.create(name=name, slug=name.lower().replace(" ", "-"))
 
 
-def make_cta(*, text="Connect with one of our AI Strategists today at Opahl Technologies", **kwargs):
+def make_cta(
+    *, text="Connect with one of our AI Strategists today at Opahl Technologies", **kwargs
+):
     return CallToAction.objects.create(
         name=kwargs.pop("name", f"CTA {next(_numbers)}"), text=text, **kwargs
     )
@@ -86,9 +88,7 @@ def make_article(
             body=f"<p>Paragraph {position} of story {number}.</p>",
         )
     for position in range(takeaways):
-        Takeaway.objects.create(
-            article=article, position=position, text=f"Takeaway {position}."
-        )
+        Takeaway.objects.create(article=article, position=position, text=f"Takeaway {position}.")
     for position in range(credits):
         Credit.objects.create(article=article, position=position, name=f"Reporter {position}")
     for position in range(ctas):

@@ -119,7 +119,9 @@ def test_existing_slug_is_refused_without_update():
 @pytest.mark.django_db
 def test_update_replaces_the_parts_of_the_existing_story(tmp_path):
     call_command("import_article", str(DEMO_STORIES[0]))
-    text = DEMO_STORIES[0].read_text().replace("Key Takeaways\n1.", "Key Takeaways\n1. Changed.\n2.")
+    text = (
+        DEMO_STORIES[0].read_text().replace("Key Takeaways\n1.", "Key Takeaways\n1. Changed.\n2.")
+    )
     call_command("import_article", str(write(tmp_path, "story.txt", text)), "--update")
     article = Article.objects.get()
     assert [t.text for t in article.takeaways.all()][:2] == [
@@ -178,9 +180,8 @@ def test_a_question_is_a_paragraph_not_a_heading():
 
 
 def test_credit_with_organisation_is_split():
-    story = parse_story(
-        "Headline\nA paragraph.\n-> Original article and inspiration provided by Ana Ruiz, The Ledger\n"
-    )
+    credit_line = "-> Original article and inspiration provided by Ana Ruiz, The Ledger"
+    story = parse_story(f"Headline\nA paragraph.\n{credit_line}\n")
     assert story.credits == [
         ParsedCredit("Original article and inspiration provided by", "Ana Ruiz", "The Ledger")
     ]
@@ -189,8 +190,10 @@ def test_credit_with_organisation_is_split():
 # Text the format can carry: words that are neither arrows, hashtags nor numbered items.
 word = st.from_regex(r"[A-Za-z][a-z’]{1,9}", fullmatch=True)
 sentence = st.lists(word, min_size=3, max_size=14).map(lambda w: " ".join(w) + ".")
-heading = st.lists(word, min_size=1, max_size=6).map(" ".join).filter(
-    lambda h: not re.fullmatch(r"key\s+takeaways", h, re.IGNORECASE)
+heading = (
+    st.lists(word, min_size=1, max_size=6)
+    .map(" ".join)
+    .filter(lambda h: not re.fullmatch(r"key\s+takeaways", h, re.IGNORECASE))
 )
 paragraphs = st.lists(sentence, min_size=1, max_size=3)
 stories = st.builds(
@@ -202,9 +205,13 @@ stories = st.builds(
     ).map(lambda parts: [parts[0], *parts[1]]),
     takeaways=st.lists(sentence, max_size=5),
     closing=st.lists(sentence, max_size=2),
-    tags=st.lists(st.from_regex(r"[A-Z][A-Za-z0-9]{1,12}", fullmatch=True), max_size=5, unique_by=str.lower),
+    tags=st.lists(
+        st.from_regex(r"[A-Z][A-Za-z0-9]{1,12}", fullmatch=True), max_size=5, unique_by=str.lower
+    ),
     credits=st.lists(
-        st.builds(ParsedCredit, role=st.just("Original article and inspiration provided by"), name=heading),
+        st.builds(
+            ParsedCredit, role=st.just("Original article and inspiration provided by"), name=heading
+        ),
         max_size=2,
     ),
     calls_to_action=st.lists(sentence, max_size=2),
@@ -225,7 +232,9 @@ def story_text(story: ParsedStory) -> str:
 
 
 @pytest.mark.django_db
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(story=stories)
 def test_any_well_formed_story_survives_import_then_export(story):
     text = story_text(story)

@@ -59,7 +59,13 @@ def test_rich_text_keeps_the_formatting_editors_use():
 
 
 @pytest.mark.parametrize(
-    "url", ["https://example.com/a?b=c", "http://example.com", "mailto:desk@example.com", "tel:+44 20 7946 0000"]
+    "url",
+    [
+        "https://example.com/a?b=c",
+        "http://example.com",
+        "mailto:desk@example.com",
+        "tel:+44 20 7946 0000",
+    ],
 )
 def test_link_accepts_web_mail_and_phone_addresses(url):
     validate_link_url(url)
@@ -67,7 +73,15 @@ def test_link_accepts_web_mail_and_phone_addresses(url):
 
 @pytest.mark.parametrize(
     "url",
-    ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,hi", "ftp://example.com", "example.com", "mailto:nobody", "tel:call-me"],
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "data:text/html,hi",
+        "ftp://example.com",
+        "example.com",
+        "mailto:nobody",
+        "tel:call-me",
+    ],
 )
 def test_link_refuses_other_schemes_and_malformed_addresses(url):
     with pytest.raises(ValidationError):
@@ -106,7 +120,11 @@ def test_section_anchor_stays_when_the_heading_is_edited():
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("AIRevolution", "#AIRevolution"), ("ethical ai", "#EthicalAi"), ("#creative-industries", "#CreativeIndustries")],
+    [
+        ("AIRevolution", "#AIRevolution"),
+        ("ethical ai", "#EthicalAi"),
+        ("#creative-industries", "#CreativeIndustries"),
+    ],
 )
 def test_tags_are_shown_as_camel_case_hashtags(name, expected):
     assert hashtag(name) == expected
