@@ -233,8 +233,14 @@ def test_listing_queries_do_not_grow_with_the_number_of_stories(
         client.get(url)
 
 
-def test_server_error_page_is_friendly(client, settings):
-    from django.template.loader import render_to_string
+def test_a_crash_shows_the_friendly_error_page_without_details(client, monkeypatch):
+    def crash(*args, **kwargs):
+        raise RuntimeError("secret internals")
 
-    html = render_to_string("500.html")
+    monkeypatch.setattr("articles.views.HomeView.get_queryset", crash)
+    client.raise_request_exception = False
+    response = client.get(reverse("articles:home"))
+    assert response.status_code == 500
+    html = response.content.decode()
     assert "Something went wrong on our side" in html
+    assert "secret internals" not in html

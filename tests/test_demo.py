@@ -1,0 +1,46 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from articles.models import Article
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_is_refused_when_debug_is_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="refused when DEBUG is off"):
+        call_command("load_demo")
+    assert not Article.objects.exists()
+
+
+def test_demo_publishes_stories_that_use_every_part(settings, capsys):
+    settings.DEBUG = True
+    call_command("load_demo")
+    articles = Article.objects.published()
+    assert articles.count() == 3
+    for article in articles:
+        assert article.dek and article.desk and article.hero_image and article.hero_alt
+        assert article.bylines.exists() and article.tags.exists() and article.credits.exists()
+        assert article.sections.exclude(heading="").count() >= 3
+        assert article.takeaways.count() >= 3
+        assert article.closing
+        assert article.cta_placements.filter(call_to_action__url__startswith="http").exists() or (
+            article.cta_placements.filter(call_to_action__url__startswith="mailto:").exists()
+        )
+    output = capsys.readouterr().out
+    assert "http://127.0.0.1:8000/admin/" in output
+    assert "editor / editor-demo-password" in output
+
+
+def test_demo_logins_work(settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    assert authenticate(username="editor", password="editor-demo-password").is_staff
+
+
+def test_loading_the_demo_twice_changes_nothing(settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    call_command("load_demo")
+    assert Article.objects.count() == 3
