@@ -146,6 +146,7 @@ class ArticleAdmin(SortableAdmin):
     prepopulated_fields = {"slug": ["headline"]}
     fieldsets = [
         ("The story", {"fields": ["headline", "slug", "dek", "desk", "tags"]}),
+        ("Ending", {"fields": ["closing"]}),
         (
             "Hero image",
             {
@@ -153,7 +154,6 @@ class ArticleAdmin(SortableAdmin):
                 "description": "Optional. With a picture, alt text is required.",
             },
         ),
-        ("Ending", {"fields": ["closing"]}),
         (
             "Publication",
             {"fields": ["status", "published_at", "updated_at", "reading_time"]},
@@ -166,6 +166,22 @@ class ArticleAdmin(SortableAdmin):
     search_fields = ["headline", "dek", "sections__body"]
     date_hierarchy = "published_at"
     save_on_top = True
+    # The change form follows the story's reading order: fieldsets (by name) and inline
+    # parts (by formset prefix) interleaved.
+    story_layout = [
+        "The story",
+        "bylines",
+        "sections",
+        "takeaways",
+        "Ending",
+        "credits",
+        "cta_placements",
+        "Hero image",
+        "Publication",
+    ]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
 
     def get_queryset(self, request):
         return (
@@ -210,6 +226,15 @@ class ArticleAdmin(SortableAdmin):
         ]
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        parts = {
+            fieldset.name: ("fieldset", fieldset, index)
+            for index, fieldset in enumerate(context["adminform"])
+        }
+        parts |= {
+            inline.formset.prefix: ("inline", inline, None)
+            for inline in context["inline_admin_formsets"]
+        }
+        context["story_layout"] = [parts[name] for name in self.story_layout if name in parts]
         if obj is not None:
             context["workflow_actions"] = [
                 (action, workflow.ACTION_LABELS[action])

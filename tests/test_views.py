@@ -244,3 +244,16 @@ def test_a_crash_shows_the_friendly_error_page_without_details(client, monkeypat
     html = response.content.decode()
     assert "Something went wrong on our side" in html
     assert "secret internals" not in html
+
+
+def test_times_are_machine_readable_to_the_second(client):
+    article = make_article()
+    html = client.get(article.get_absolute_url()).content.decode()
+    expected = timezone.localtime(article.published_at).isoformat(timespec="seconds")
+    assert f'<time datetime="{expected}">' in html
+
+
+def test_intro_without_heading_is_not_an_unlabelled_section(client):
+    article = make_article(sections=2)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert html.count('<section class="story-section"') == 1
