@@ -98,6 +98,13 @@ def decode_story(data: bytes) -> str:
         ) from None
 
 
+def check_length(text: str, *, limit: int, what: str, number: int) -> str:
+    # PostgreSQL refuses over-long values outright (SQLite does not): say so before saving.
+    if len(text) > limit:
+        raise StoryFormatError(f"line {number}: the {what} is longer than {limit} characters")
+    return text
+
+
 def is_heading(line: str) -> bool:
     return len(line.split()) <= MAX_HEADING_WORDS and not SENTENCE_END.search(line)
 
@@ -123,7 +130,10 @@ def parse_story(text: str) -> ParsedStory:
             parse_arrow_line(story, arrow["text"], number)
             continue
         if HASHTAG_LINE.match(line):
-            story.tags.extend(re.findall(r"#(\w+)", line))
+            tags = re.findall(r"#(\w+)", line)
+            story.tags.extend(
+                check_length(tag, limit=100, what="hashtag", number=number) for tag in tags
+            )
             continue
         if story.tags or story.credits or story.calls_to_action:
             raise StoryFormatError(
@@ -144,7 +154,9 @@ def parse_story(text: str) -> ParsedStory:
         if part == "closing":
             story.closing.append(line)
         elif is_heading(line):
-            story.sections.append(ParsedSection(heading=line))
+            story.sections.append(
+                ParsedSection(heading=check_length(line, limit=200, what="heading", number=number))
+            )
         else:
             if not story.sections:
                 story.sections.append(ParsedSection(heading=""))
@@ -164,10 +176,18 @@ def parse_arrow_line(story: ParsedStory, text: str, number: int) -> None:
     if credit:
         name, _, organisation = credit["who"].partition(", ")
         story.credits.append(
-            ParsedCredit(role=credit["role"], name=name.strip(), organisation=organisation.strip())
+            ParsedCredit(
+                role=check_length(credit["role"], limit=120, what="credit's role", number=number),
+                name=check_length(name.strip(), limit=120, what="credited name", number=number),
+                organisation=check_length(
+                    organisation.strip(), limit=120, what="credited organisation", number=number
+                ),
+            )
         )
     else:
-        story.calls_to_action.append(text)
+        story.calls_to_action.append(
+            check_length(text, limit=300, what="call to action", number=number)
+        )
 
 
 def paragraphs_html(paragraphs: list[str]) -> str:

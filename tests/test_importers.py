@@ -88,6 +88,14 @@ BAD_FILES = {
     "too-big": (b"Headline\n" + b"A sentence.\n" * (MAX_STORY_BYTES // 10), "bytes"),
     "takeaways-without-items": (b"Headline\nA paragraph here.\nKey Takeaways\n", "numbered"),
     "text-after-hashtags": (b"Headline\nA paragraph here.\n#Tag\nMore text.\n", "hashtags"),
+    "credit-name-too-long": (
+        b"Headline\nA paragraph here.\n-> Original article provided by " + b"Name " * 30 + b"\n",
+        "line 3: the credited name is longer than 120 characters",
+    ),
+    "cta-too-long": (
+        b"Headline\nA paragraph here.\n-> Talk to us " + b"today " * 60 + b"\n",
+        "line 3: the call to action is longer than 300 characters",
+    ),
 }
 
 
