@@ -7,17 +7,19 @@ from adminsortable2.admin import (
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 from taggit.models import Tag as TaggitTag
 
-from articles import workflow
+from articles import revisions, workflow
 from articles.forms import ArticleAdminForm, StoryConfirmForm, StoryUploadForm
 from articles.importers import save_story
 from articles.models import (
@@ -28,12 +30,17 @@ from articles.models import (
     CallToAction,
     Credit,
     Desk,
+    Notice,
+    PreviewLink,
     Section,
     Tag,
     Takeaway,
 )
+from articles.views import story_context
 
 TAG_SUGGESTIONS = 20
+# How long "also open by …" on the change page remembers a visitor.
+PRESENCE_SECONDS = 15 * 60
 
 # Stories use articles.Tag; taggit's own tag model stays empty, so keep it off the menu.
 admin.site.unregister(TaggitTag)
@@ -88,6 +95,24 @@ class RowObjectsFormSet(CustomInlineFormSet):
         return form
 
 
+class StoryPartInline:
+    """A part of a story: editable exactly when the story is (the workflow's rule)."""
+
+    extra = 0
+
+    def _story_editable(self, request, obj):
+        return obj is None or workflow.can_edit(request.user, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._story_editable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._story_editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._story_editable(request, obj)
+
+
 class AutocompleteRowsMixin:
     """Sortable inline rows whose autocomplete fields cost no query per row."""
 
@@ -104,39 +129,70 @@ class AutocompleteRowsMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class BylineInline(AutocompleteRowsMixin, SortableTabularInline):
+class BylineInline(StoryPartInline, AutocompleteRowsMixin, SortableTabularInline):
     model = Byline
     autocomplete_fields = ["author"]
-    extra = 0
     min_num = 1
     verbose_name = "byline"
     verbose_name_plural = "Bylines — drag to change the order names appear in"
 
 
-class SectionInline(SortableStackedInline):
+class SectionInline(StoryPartInline, SortableStackedInline):
     model = Section
     fields = ["heading", "body", "anchor"]
-    extra = 0
     verbose_name_plural = "Sections — the first one without a heading is the intro"
 
 
-class TakeawayInline(SortableTabularInline):
+class TakeawayInline(StoryPartInline, SortableTabularInline):
     model = Takeaway
-    extra = 0
     verbose_name_plural = "Key takeaways — shown as a numbered list"
 
 
-class CreditInline(SortableTabularInline):
+class CreditInline(StoryPartInline, SortableTabularInline):
     model = Credit
-    extra = 0
     verbose_name_plural = "Credits — “Original article and inspiration provided by …”"
 
 
-class CallToActionInline(AutocompleteRowsMixin, SortableTabularInline):
+class CallToActionInline(StoryPartInline, AutocompleteRowsMixin, SortableTabularInline):
     model = ArticleCallToAction
     autocomplete_fields = ["call_to_action"]
-    extra = 0
     verbose_name_plural = "Calls to action — reusable blocks, placed in the story"
+
+
+class TrashFilter(admin.SimpleListFilter):
+    title = "trash"
+    parameter_name = "trash"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "In the trash")]
+
+    def queryset(self, request, queryset):
+        # The admin's queryset keeps trashed stories out unless this filter asks for them.
+        return queryset
+
+
+def note_presence(article, user) -> list[tuple[str, object]]:
+    """Remember that this user has the story open; return who else had it open lately."""
+    key = f"newsroom:editing:{article.pk}"
+    now = timezone.now()
+    present = {
+        user_id: (name, seen)
+        for user_id, (name, seen) in (cache.get(key) or {}).items()
+        if (now - seen).total_seconds() < PRESENCE_SECONDS
+    }
+    others = [(name, seen) for user_id, (name, seen) in present.items() if user_id != user.pk]
+    present[user.pk] = (user.get_full_name() or user.get_username(), now)
+    cache.set(key, present, PRESENCE_SECONDS)
+    return others
+
+
+def offers_notice(obj) -> bool:
+    """A story that readers have seen can carry a notice about the change being saved."""
+    return obj is not None and obj.status in (
+        Article.Status.PUBLISHED,
+        Article.Status.UNPUBLISHED,
+        Article.Status.ARCHIVED,
+    )
 
 
 @admin.register(Article)
@@ -144,32 +200,27 @@ class ArticleAdmin(SortableAdmin):
     form = ArticleAdminForm
     inlines = [BylineInline, SectionInline, TakeawayInline, CreditInline, CallToActionInline]
     prepopulated_fields = {"slug": ["headline"]}
-    fieldsets = [
-        ("The story", {"fields": ["headline", "slug", "dek", "desk", "tags"]}),
-        ("Ending", {"fields": ["closing"]}),
-        (
-            "Hero image",
-            {
-                "fields": ["hero_image", "hero_alt", "hero_caption", "hero_credit"],
-                "description": "Optional. With a picture, alt text is required.",
-            },
-        ),
-        (
-            "Publication",
-            {"fields": ["status", "published_at", "updated_at", "reading_time"]},
-        ),
+    readonly_fields = ["status", "published_at", "updated_at", "reading_time", "history"]
+    list_display = [
+        "headline",
+        "status",
+        "desk",
+        "byline_names",
+        "assignee",
+        "published_at",
+        "updated_at",
     ]
-    readonly_fields = ["status", "published_at", "updated_at", "reading_time"]
-    list_display = ["headline", "status", "desk", "byline_names", "published_at", "updated_at"]
-    list_filter = ["status", "desk", "tags", "authors"]
-    list_select_related = ["desk"]
+    list_filter = ["status", "desk", "tags", "authors", TrashFilter]
+    list_select_related = ["desk", "assignee"]
     search_fields = ["headline", "dek", "sections__body"]
     date_hierarchy = "published_at"
     save_on_top = True
+    actions = ["restore_selected"]
     # The change form follows the story's reading order: fieldsets (by name) and inline
     # parts (by formset prefix) interleaved.
     story_layout = [
         "The story",
+        "Notice to readers",
         "bylines",
         "sections",
         "takeaways",
@@ -177,18 +228,95 @@ class ArticleAdmin(SortableAdmin):
         "credits",
         "cta_placements",
         "Hero image",
+        "Assignment",
         "Publication",
+        "History",
     ]
 
     class Media:
         css = {"all": ["css/admin.css"]}
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (
+                "The story",
+                {"fields": ["headline", "slug", "dek", "desk", "tags", "loaded_version"]},
+            ),
+            ("Ending", {"fields": ["closing"]}),
+            (
+                "Hero image",
+                {
+                    "fields": ["hero_image", "hero_alt", "hero_caption", "hero_credit"],
+                    "description": "Optional. With a picture, alt text is required.",
+                },
+            ),
+            ("Publication", {"fields": ["status", "published_at", "updated_at", "reading_time"]}),
+        ]
+        if offers_notice(obj):
+            fieldsets.insert(1, ("Notice to readers", {"fields": ["notice_kind", "notice_text"]}))
+        # Writers cannot assign work: the fields are not in their form at all.
+        if request.user.has_perm(workflow.EDIT_ANY):
+            fieldsets.append(("Assignment", {"fields": ["assignee", "due_at", "priority"]}))
+        if obj is not None:
+            fieldsets.append(("History", {"fields": ["history"]}))
+        return fieldsets
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not offers_notice(obj):
+            form.base_fields.pop("notice_kind", None)
+            form.base_fields.pop("notice_text", None)
+        return form
+
     def get_queryset(self, request):
-        return (
+        articles = (
             super()
             .get_queryset(request)
             .prefetch_related(Prefetch("bylines", queryset=Byline.objects.select_related("author")))
         )
+        in_trash = request.GET.get("trash") == "yes"
+        if in_trash and request.user.has_perm("articles.restore_article"):
+            articles = articles.filter(deleted_at__isnull=False)
+        else:
+            articles = articles.filter(deleted_at__isnull=True)
+        if not request.user.has_perm(workflow.EDIT_ANY):
+            articles = articles.filter(created_by=request.user)
+        return articles
+
+    def get_list_filter(self, request):
+        if request.user.has_perm("articles.restore_article"):
+            return self.list_filter
+        return [f for f in self.list_filter if f is not TrashFilter]
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or workflow.can_view(request.user, obj))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or workflow.can_edit(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.deleted_at is None)
+
+    def has_restore_permission(self, request):
+        return request.user.has_perm("articles.restore_article")
+
+    @admin.action(
+        description="Restore the selected stories from the trash", permissions=["restore"]
+    )
+    def restore_selected(self, request, queryset):
+        for article in queryset.filter(deleted_at__isnull=False):
+            workflow.restore_from_trash(article, by=request.user)
+        self.message_user(request, "Restored from the trash.")
+
+    def delete_model(self, request, obj):
+        workflow.trash(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for article in queryset:
+            workflow.trash(article, by=request.user)
 
     @admin.display(description="bylines")
     def byline_names(self, article):
@@ -200,27 +328,71 @@ class ArticleAdmin(SortableAdmin):
             return "—"
         return f"{article.reading_minutes} min ({article.word_count:,} words)"
 
+    @admin.display(description="workflow history")
+    def history(self, article):
+        events = article.events.select_related("actor")
+        if not events:
+            return "No decisions yet."
+        return format_html(
+            "<ol class='story-history'>{}</ol>",
+            format_html_join(
+                "",
+                "<li><strong>{}</strong> · {} · {}{}</li>",
+                (
+                    (
+                        timezone.localtime(e.created_at).strftime("%d %b %Y %H:%M"),
+                        e.who,
+                        workflow.event_label(e),
+                        f" — {e.note}" if e.note else "",
+                    )
+                    for e in events
+                ),
+            ),
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("notice_kind"):
+            Notice.objects.create(
+                article=obj,
+                kind=form.cleaned_data["notice_kind"],
+                text=form.cleaned_data["notice_text"].strip(),
+                created_by=request.user,
+            )
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # The word count covers the sections and takeaways, saved only now.
         form.instance.refresh_word_count()
+        revisions.record(form.instance, by=request.user, summary="Saved in the admin")
 
     def get_urls(self):
+        def view(name, route, function):
+            return path(
+                route, self.admin_site.admin_view(function), name=f"articles_article_{name}"
+            )
+
         return [
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name="articles_article_import",
-            ),
-            path(
-                "tags/suggest/",
-                self.admin_site.admin_view(self.tag_suggestions_view),
-                name="articles_article_tag_suggestions",
-            ),
-            path(
+            view("import", "import/", self.import_view),
+            view("tag_suggestions", "tags/suggest/", self.tag_suggestions_view),
+            view(
+                "transition",
                 "<int:pk>/transition/<str:action>/",
-                self.admin_site.admin_view(require_POST(self.transition_view)),
-                name="articles_article_transition",
+                require_POST(self.transition_view),
+            ),
+            view("revisions", "<int:pk>/revisions/", self.revisions_view),
+            view("revision", "<int:pk>/revisions/<int:version>/", self.revision_view),
+            view(
+                "revision_restore",
+                "<int:pk>/revisions/<int:version>/restore/",
+                require_POST(self.revision_restore_view),
+            ),
+            view(
+                "revision_preview",
+                "<int:pk>/revisions/<int:version>/preview/",
+                self.revision_preview_view,
             ),
             *super().get_urls(),
         ]
@@ -237,24 +409,89 @@ class ArticleAdmin(SortableAdmin):
         context["story_layout"] = [parts[name] for name in self.story_layout if name in parts]
         if obj is not None:
             context["workflow_actions"] = [
-                (action, workflow.ACTION_LABELS[action])
-                for action in workflow.allowed_actions(obj, request.user)
+                t
+                for t in workflow.allowed_actions(obj, request.user)
+                if not (t.needs_note or t.needs_time)
             ]
+            context["others_here"] = note_presence(obj, request.user)
+            context["latest_revision"] = obj.revisions.select_related("created_by").first()
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
-    def transition_view(self, request, pk, action):
+    def story_for(self, request, pk, *, edit=False):
         article = get_object_or_404(Article, pk=pk)
-        if action not in workflow.ACTIONS:
+        allowed = workflow.can_edit if edit else workflow.can_view
+        if not allowed(request.user, article):
             raise PermissionDenied
+        return article
+
+    def transition_view(self, request, pk, action):
+        article = self.story_for(request, pk)
+        transition = workflow.TRANSITIONS.get(action)
+        if transition is None:
+            raise Http404
+        if transition.needs_note or transition.needs_time:
+            return redirect("desk:review", article.pk)
         try:
-            workflow.ACTIONS[action](article, by=request.user)
-        except workflow.InvalidTransition as error:
+            workflow.take(action, article, by=request.user)
+        except workflow.QualityGateFailed as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect("desk:review", article.pk)
+        except workflow.WorkflowError as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
             self.message_user(
                 request, f"“{article}” is now {article.get_status_display().lower()}."
             )
         return redirect("admin:articles_article_change", article.pk)
+
+    def revisions_view(self, request, pk):
+        article = self.story_for(request, pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": article,
+            "title": f"Revisions of “{article}”",
+            "revisions": article.revisions.select_related("created_by"),
+            "can_restore": workflow.can_edit(request.user, article),
+        }
+        return TemplateResponse(request, "admin/articles/article/revisions.html", context)
+
+    def revision_view(self, request, pk, version):
+        article = self.story_for(request, pk)
+        revision = get_object_or_404(article.revisions, version=version)
+        against_version = request.GET.get("against", "")
+        against = (
+            article.revisions.filter(version=int(against_version)).first()
+            if against_version.isdigit()
+            else article.revisions.filter(version__lt=version).first()
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": article,
+            "title": f"Version {revision.version} of “{article}”",
+            "revision": revision,
+            "against": against,
+            "changes": revisions.diff(against.snapshot if against else {}, revision.snapshot),
+            "can_restore": workflow.can_edit(request.user, article),
+        }
+        return TemplateResponse(request, "admin/articles/article/revision.html", context)
+
+    def revision_restore_view(self, request, pk, version):
+        article = self.story_for(request, pk, edit=True)
+        revision = get_object_or_404(article.revisions, version=version)
+        new = revisions.restore(revision, by=request.user)
+        self.message_user(request, f"Restored version {version}; it is now version {new.version}.")
+        return redirect("admin:articles_article_change", article.pk)
+
+    def revision_preview_view(self, request, pk, version):
+        article = self.story_for(request, pk)
+        revision = get_object_or_404(article.revisions, version=version)
+        context = story_context(revisions.preview_parts(revision), is_preview=True)
+        response = TemplateResponse(request, "articles/article_detail.html", context)
+        response["Cache-Control"] = "no-store"
+        response["X-Robots-Tag"] = "noindex"
+        return response
 
     def tag_suggestions_view(self, request):
         """Existing tags starting with what the editor typed, for the tag box."""
@@ -274,13 +511,12 @@ class ArticleAdmin(SortableAdmin):
         if request.method == "POST" and "confirm" in request.POST:
             confirm_form = StoryConfirmForm(request.POST)
             if confirm_form.is_valid():
-                article = save_story(confirm_form.cleaned_data["story"])
+                article = save_story(confirm_form.cleaned_data["story"], by=request.user)
                 self.log_addition(request, article, [{"added": {}}])
                 self.message_user(
                     request, f"Imported “{article}” as a draft. Add bylines and check it."
                 )
                 return redirect("admin:articles_article_change", article.pk)
-            story = None
         elif request.method == "POST":
             upload_form = StoryUploadForm(request.POST, request.FILES)
             if upload_form.is_valid():
@@ -324,6 +560,36 @@ class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "hashtag", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    list_display = ["article", "kind", "text", "created_at", "created_by"]
+    list_filter = ["kind"]
+    list_select_related = ["article", "created_by"]
+    fields = ["article", "kind", "text"]
+    autocomplete_fields = ["article"]
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by = obj.created_by or request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(PreviewLink)
+class PreviewLinkAdmin(admin.ModelAdmin):
+    list_display = ["article", "label", "created_by", "expires_at", "revoked_at", "visit_count"]
+    list_select_related = ["article", "created_by"]
+    readonly_fields = ["article", "label", "created_by", "created_at", "expires_at", "revoked_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(visit_count=Count("visits"))
+
+    @admin.display(description="visits")
+    def visit_count(self, link):
+        return link.visit_count
+
+    def has_add_permission(self, request):
+        return False  # links are made on the desk's review page
 
 
 @admin.register(CallToAction)

@@ -1,10 +1,14 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout, Submit
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
+from django.utils import timezone
 
+from articles import revisions
 from articles.importers import MAX_STORY_BYTES, StoryFormatError, decode_story, parse_story
-from articles.models import Article
+from articles.models import Article, Notice
 
 
 class TagSelectWidget(forms.SelectMultiple):
@@ -76,6 +80,64 @@ class ArticleAdminForm(forms.ModelForm):
         help_text="Type to find a tag; press Enter or comma to add a new one. "
         "Readers see them as #HashTags.",
     )
+    # The version this form was loaded at: a newer one in the database means someone
+    # else saved in between, and this save must not silently overwrite theirs.
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    notice_kind = forms.ChoiceField(
+        label="Notice to readers",
+        choices=[("", "No notice for this change"), *Notice.Kind.choices],
+        required=False,
+        help_text="For a change after publication: readers see it above the story, with the time.",
+    )
+    notice_text = forms.CharField(
+        label="Notice text",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What changed and why, e.g. “An earlier version misstated the grant's size.”",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("notice_kind")) != bool(cleaned.get("notice_text", "").strip()):
+            raise ValidationError(
+                "A notice to readers needs both its kind and its text.", code="notice_incomplete"
+            )
+        if self.instance.pk and cleaned.get("loaded_version") is not None:
+            self.check_for_conflict(cleaned["loaded_version"])
+        return cleaned
+
+    def check_for_conflict(self, loaded_version):
+        # Lock the row: a second save waits here until the first has committed.
+        current = Article.objects.select_for_update().get(pk=self.instance.pk)
+        if current.version == loaded_version:
+            return
+        latest = current.revisions.select_related("created_by").first()
+        loaded = current.revisions.filter(version=loaded_version).first()
+        changed = (
+            ", ".join(c.part for c in revisions.diff(loaded.snapshot, latest.snapshot))
+            if loaded and latest
+            else "the story"
+        )
+        who = (
+            (latest.created_by.get_full_name() or latest.created_by.get_username())
+            if (latest and latest.created_by)
+            else "Someone"
+        )
+        when = timezone.localtime(latest.created_at).strftime("%H:%M") if latest else "just now"
+        # Show the form again with the user's unsaved text; saving once more keeps theirs.
+        self.data = self.data.copy()
+        self.data["loaded_version"] = current.version
+        raise ValidationError(
+            f"{who} saved this story at {when}, after you opened it, and changed: {changed}. "
+            "Nothing of yours is lost: your edits are below, not yet saved. Compare them with "
+            "the current version (Revisions, above), then save again to keep yours.",
+            code="edit_conflict",
+        )
 
     class Meta:
         model = Article
@@ -90,6 +152,9 @@ class ArticleAdminForm(forms.ModelForm):
             "hero_caption",
             "hero_credit",
             "closing",
+            "assignee",
+            "due_at",
+            "priority",
         ]
         widgets = {"dek": forms.Textarea(attrs={"rows": 2})}
 
@@ -143,3 +208,75 @@ class StoryConfirmForm(forms.Form):
         if text is not None:
             self.cleaned_data["story"] = parse_new_story(text)
         return self.cleaned_data
+
+
+class DecisionForm(forms.Form):
+    """An editor's (or writer's) decision on the desk's review page.
+
+    The form carries the decision; articles/workflow.py judges it, and the view turns the
+    workflow's refusals into errors on this form.
+    """
+
+    decision = forms.ChoiceField(widget=forms.RadioSelect, label="Your decision")
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when you request changes, or publish past a warning. "
+        "The writer receives it by email.",
+    )
+    publish_at = forms.DateTimeField(
+        label="Publish at",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Only for “Schedule”: when readers may first see the story.",
+    )
+    # What the page showed: if the story moved on since, the decision is refused.
+    seen = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, article, transitions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.article = article
+        self.fields["decision"].choices = [(t.action, t.label) for t in transitions]
+        self.fields["seen"].initial = self.state_of(article)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "decision", "note", "publish_at", "seen", Submit("decide", "Record the decision")
+        )
+
+    @staticmethod
+    def state_of(article) -> str:
+        return f"{article.status}:{article.version}"
+
+    def clean_seen(self):
+        seen = self.cleaned_data["seen"]
+        if seen != self.state_of(self.article):
+            raise ValidationError(
+                "This story changed since you opened this page: it is now "
+                f"{self.article.get_status_display().lower()} at version {self.article.version}. "
+                "Look at it again before deciding.",
+                code="stale",
+            )
+        return seen
+
+
+class PreviewLinkForm(forms.Form):
+    label = forms.CharField(
+        label="For whom", max_length=120, help_text="e.g. “Our lawyer” or “Source: Dr Ana Ruiz”."
+    )
+    days = forms.IntegerField(label="Valid for (days)", min_value=1, max_value=30, initial=3)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout("label", "days", Submit("share", "Create a preview link"))
+
+
+class ReviewerCommentForm(forms.Form):
+    name = forms.CharField(label="Your name", max_length=80)
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text="The editors see this in the story's history.",
+    )

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 
+from articles import revisions
 from articles.models import (
     Article,
     ArticleCallToAction,
@@ -219,14 +220,14 @@ def find_or_create_call_to_action(text: str) -> CallToAction:
 
 
 @transaction.atomic
-def save_story(story: ParsedStory, *, update=False) -> Article:
+def save_story(story: ParsedStory, *, update=False, by=None) -> Article:
     """Write a parsed story (a new one as a draft); update=True replaces an existing one's parts."""
     article = Article.objects.filter(slug=story.slug).first()
     if article and not update:
         raise StoryFormatError(
             f"an article with the slug “{story.slug}” exists; use --update to replace it"
         )
-    article = article or Article(slug=story.slug)
+    article = article or Article(slug=story.slug, created_by=by)
     article.headline = story.headline
     article.closing = paragraphs_html(story.closing)
     article.save()
@@ -263,6 +264,7 @@ def save_story(story: ParsedStory, *, update=False) -> Article:
         # One at a time: readers and the export show hashtags in the order they were given.
         article.tags.add(name)
     article.refresh_word_count()
+    revisions.record(article, by=by, summary="Imported from a story file")
     return article
 
 

@@ -131,8 +131,20 @@ class TaggedArticle(TaggedItemBase):
 
 class ArticleQuerySet(models.QuerySet):
     def published(self):
-        """Return the articles a reader may see."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+        """Return the articles a reader may see.
+
+        A scheduled story is visible from its publication time on, before the scheduler
+        has finalised its status: readers never wait for cron, and never see it early.
+        """
+        return self.filter(
+            status__in=Article.READER_VISIBLE,
+            published_at__lte=timezone.now(),
+            deleted_at__isnull=True,
+        )
+
+    def live(self):
+        """Return the stories not in the trash."""
+        return self.filter(deleted_at__isnull=True)
 
     def with_bylines(self):
         return self.prefetch_related(
@@ -141,10 +153,24 @@ class ArticleQuerySet(models.QuerySet):
 
 
 class Article(models.Model):
-    # The workflow issue extends these states; everything reads them from here.
+    # The transitions between these states live in articles/workflow.py.
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        APPROVED = "approved", "Approved"
+        SCHEDULED = "scheduled", "Scheduled"
         PUBLISHED = "published", "Published"
+        UNPUBLISHED = "unpublished", "Unpublished"
+        ARCHIVED = "archived", "Archived"
+
+    class Priority(models.IntegerChoices):
+        LOW = 1, "Low"
+        NORMAL = 2, "Normal"
+        HIGH = 3, "High"
+        URGENT = 4, "Urgent"
+
+    READER_VISIBLE = (Status.PUBLISHED, Status.SCHEDULED)
 
     headline = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -217,6 +243,31 @@ class Article(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField("updated", auto_now=True)
     word_count = models.PositiveIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(
+        "auth.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles_created",
+        editable=False,
+        help_text="The writer who owns the story: writers may edit only their own drafts.",
+    )
+    # Every save adds one; a form that loaded an older version is a conflicting edit.
+    version = models.PositiveIntegerField(default=0, editable=False)
+    assignee = models.ForeignKey(
+        "auth.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles_assigned",
+        limit_choices_to={"is_staff": True},
+        help_text="The editor responsible for the next step.",
+    )
+    due_at = models.DateTimeField(
+        "due", null=True, blank=True, help_text="When the next step is due."
+    )
+    priority = models.PositiveSmallIntegerField(choices=Priority, default=Priority.NORMAL)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -224,12 +275,16 @@ class Article(models.Model):
         ordering = ["-published_at", "-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="published") | Q(published_at__isnull=False),
+                condition=~Q(status__in=["published", "scheduled"]) | Q(published_at__isnull=False),
                 name="published_article_has_publication_time",
             )
         ]
         indexes = [models.Index(fields=["status", "-published_at"], name="article_listing_idx")]
-        permissions = [("publish_article", "Can publish and unpublish stories")]
+        permissions = [
+            ("publish_article", "Can review, approve, schedule, publish and unpublish stories"),
+            ("edit_any_article", "Can edit any story, including published ones"),
+            ("restore_article", "Can restore stories from the trash"),
+        ]
 
     def __str__(self):
         return self.headline
@@ -252,11 +307,22 @@ class Article(models.Model):
 
     @property
     def is_published(self) -> bool:
+        """Whether readers can see the story now."""
         return (
-            self.status == self.Status.PUBLISHED
+            self.status in self.READER_VISIBLE
             and self.published_at is not None
             and self.published_at <= timezone.now()
+            and self.deleted_at is None
         )
+
+    @property
+    def byline_authors(self) -> list:
+        """The authors in byline order (uses prefetched bylines when there are some)."""
+        return [byline.author for byline in self.bylines.all()]
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.due_at is not None and self.due_at < timezone.now()
 
     @property
     def was_updated(self) -> bool:
@@ -435,3 +501,127 @@ class ArticleCallToAction(models.Model):
 
     def __str__(self):
         return str(self.call_to_action)
+
+
+class ArticleEvent(models.Model):
+    """One line of a story's history: a status change, a comment or a notice."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who spoke when there is no staff login: an outside reviewer, or "scheduler".
+    actor_name = models.CharField(max_length=120, blank=True)
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.who}: {self.action}"
+
+    @property
+    def who(self) -> str:
+        if self.actor:
+            return self.actor.get_full_name() or self.actor.get_username()
+        return self.actor_name or "System"
+
+
+class Notice(models.Model):
+    """A reader-visible note on a change made after publication."""
+
+    class Kind(models.TextChoices):
+        UPDATE = "update", "Update"
+        CLARIFICATION = "clarification", "Clarification"
+        CORRECTION = "correction", "Correction"
+        RETRACTION = "retraction", "Retraction"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20, choices=Kind)
+    text = models.TextField(help_text="What changed and why, in a sentence or two, for readers.")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        "auth.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.text[:60]}"
+
+
+class Revision(models.Model):
+    """A snapshot of a story and all its parts, kept at every save."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    summary = models.CharField(max_length=200, blank=True)
+    snapshot = models.JSONField()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "version"], name="unique_revision_version")
+        ]
+
+    def __str__(self):
+        return f"Version {self.version} of “{self.article}”"
+
+
+class PreviewLink(models.Model):
+    """A signed, expiring, revocable read-only link for an outside reviewer."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_links")
+    label = models.CharField(
+        "for whom", max_length=120, help_text="e.g. “Our lawyer” or “Source: Dr Ana Ruiz”."
+    )
+    created_by = models.ForeignKey(
+        "auth.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Preview of “{self.article}” for {self.label}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class PreviewLinkVisit(models.Model):
+    link = models.ForeignKey(PreviewLink, on_delete=models.CASCADE, related_name="visits")
+    visited_at = models.DateTimeField(default=timezone.now)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-visited_at"]
+
+    def __str__(self):
+        return f"{self.link.label} at {self.visited_at:%Y-%m-%d %H:%M}"
+
+
+class SchedulerRun(models.Model):
+    """One run of `publish_scheduled`, so the desk can show the scheduler is alive."""
+
+    finished_at = models.DateTimeField(default=timezone.now, db_index=True)
+    published = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-finished_at"]
+
+    def __str__(self):
+        return f"Scheduler run at {self.finished_at:%Y-%m-%d %H:%M}"

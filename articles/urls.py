@@ -1,6 +1,6 @@
 from django.urls import path
 
-from articles import views
+from articles import desk, views
 
 app_name = "articles"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("desks/<slug:slug>/", views.DeskView.as_view(), name="desk"),
     path("tags/<str:slug>/", views.TagView.as_view(), name="tag"),
     path("authors/<slug:slug>/", views.AuthorView.as_view(), name="author"),
+    path("preview/<str:token>/", desk.shared_preview, name="shared_preview"),
 ]

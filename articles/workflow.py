@@ -1,29 +1,135 @@
-"""Who may move a story from which status to which: the one place that changes Article.status.
+"""The editorial workflow: the one place that decides who may move a story where.
 
-Admin actions, views and management commands call these functions; nothing else writes
-`status` or `published_at`. The editorial workflow (review, scheduling, …) grows here.
+Views, admin actions and management commands call these functions; nothing else writes
+Article.status or Article.published_at. Each action checks the user's permission, checks
+the transition table, runs the quality gate where one applies, writes with a conditional
+update (so two editors cannot both move the same story), records an event, and emails
+the story's writer once the transaction commits.
+
+`by=None` means the operator at the shell (management commands, cron jobs); every
+request-driven caller passes the signed-in user.
 """
 
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, ArticleEvent, SchedulerRun
+
+logger = logging.getLogger(__name__)
 
 Status = Article.Status
 
-PUBLISH_PERMISSION = "articles.publish_article"
+PUBLISH = "articles.publish_article"
+EDIT_ANY = "articles.edit_any_article"
+# Writers may change their own stories only while these are the story's status.
+WRITER_EDITABLE = (Status.DRAFT, Status.CHANGES_REQUESTED)
+# Button labels that do not say where they lead (WCAG: link purpose).
+VAGUE_LABELS = {"click here", "here", "click", "more", "read more", "learn more", "link", "go"}
 
-# (current status, action) -> (new status, permission the user needs)
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: tuple
+    target: str
+    # None: the story's owner (or anyone who may edit any story) may take it.
+    permission: str | None
+    needs_note: bool = False
+    needs_time: bool = False
+    gated: bool = False
+    notifies: bool = True
+
+
 TRANSITIONS = {
-    (Status.DRAFT, "publish"): (Status.PUBLISHED, PUBLISH_PERMISSION),
-    (Status.PUBLISHED, "unpublish"): (Status.DRAFT, PUBLISH_PERMISSION),
+    t.action: t
+    for t in [
+        Transition(
+            "submit",
+            "Submit for review",
+            (Status.DRAFT, Status.CHANGES_REQUESTED),
+            Status.IN_REVIEW,
+            None,
+            gated=True,
+            notifies=False,
+        ),
+        Transition(
+            "withdraw",
+            "Withdraw from review",
+            (Status.IN_REVIEW,),
+            Status.DRAFT,
+            None,
+            notifies=False,
+        ),
+        Transition(
+            "request_changes",
+            "Request changes",
+            (Status.IN_REVIEW, Status.APPROVED, Status.SCHEDULED),
+            Status.CHANGES_REQUESTED,
+            PUBLISH,
+            needs_note=True,
+        ),
+        Transition("approve", "Approve", (Status.IN_REVIEW,), Status.APPROVED, PUBLISH),
+        Transition(
+            "schedule",
+            "Schedule",
+            (Status.IN_REVIEW, Status.APPROVED),
+            Status.SCHEDULED,
+            PUBLISH,
+            needs_time=True,
+            gated=True,
+        ),
+        Transition("unschedule", "Unschedule", (Status.SCHEDULED,), Status.APPROVED, PUBLISH),
+        Transition(
+            "publish",
+            "Publish now",
+            (Status.DRAFT, Status.IN_REVIEW, Status.APPROVED, Status.SCHEDULED, Status.UNPUBLISHED),
+            Status.PUBLISHED,
+            PUBLISH,
+            gated=True,
+        ),
+        Transition("unpublish", "Unpublish", (Status.PUBLISHED,), Status.UNPUBLISHED, PUBLISH),
+        Transition("archive", "Archive", (Status.UNPUBLISHED,), Status.ARCHIVED, PUBLISH),
+        Transition(
+            "reopen",
+            "Reopen as a draft",
+            (Status.UNPUBLISHED, Status.ARCHIVED),
+            Status.DRAFT,
+            PUBLISH,
+            notifies=False,
+        ),
+    ]
 }
 
-ACTION_LABELS = {"publish": "Publish", "unpublish": "Unpublish"}
+
+OTHER_EVENTS = {
+    "comment": "Comment",
+    "trash": "Moved to the trash",
+    "restore": "Restored from the trash",
+}
 
 
-class InvalidTransition(Exception):
+def event_label(event) -> str:
+    """Describe a history line: “Approve (In review → Approved)”."""
+    if event.action in TRANSITIONS:
+        before, after = Status(event.from_status).label, Status(event.to_status).label
+        return f"{TRANSITIONS[event.action].label} ({before} → {after})"
+    return OTHER_EVENTS.get(event.action, event.action)
+
+
+class WorkflowError(Exception):
+    """The action cannot be taken; the message says why, for the user."""
+
+
+class InvalidTransition(WorkflowError):
     """The action does not apply to the story's current status."""
 
 
@@ -31,53 +137,266 @@ class Conflict(InvalidTransition):
     """Someone else changed the story's status first."""
 
 
-# by=None means the operator at the shell (management commands, cron jobs); every
-# request-driven caller passes the signed-in user, whose permissions are checked.
+class NoteRequired(WorkflowError):
+    pass
 
 
-def allowed_actions(article: Article, user) -> list[str]:
-    """Return the actions this user may take on this story now, for drawing buttons."""
+class BadScheduleTime(WorkflowError):
+    pass
+
+
+class QualityGateFailed(WorkflowError):
+    def __init__(self, report):
+        self.report = report
+        problems = report.errors or report.warnings
+        super().__init__("Not yet: " + " ".join(problems))
+
+
+@dataclass
+class QualityReport:
+    """What a story still lacks. Errors block; an editor may override warnings with a note."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.warnings
+
+
+def check_quality(article: Article) -> QualityReport:
+    """List, in plain words, what the story is missing before review or publication."""
+    from articles.validators import validate_link_url
+
+    report = QualityReport()
+    if not any(section.body.strip() for section in article.sections.all()):
+        report.errors.append("Add at least one section with some text.")
+    if article.hero_image and not article.hero_alt.strip():
+        report.errors.append("Describe the hero image in its alt text.")
+    for credit in article.credits.all():
+        if not credit.name.strip():
+            report.errors.append(f"The credit “{credit.role}” needs a name.")
+    for placed in article.cta_placements.select_related("call_to_action"):
+        cta = placed.call_to_action
+        try:
+            validate_link_url(cta.url)
+        except Exception:
+            report.errors.append(f"The call to action “{cta.name}” needs a working link.")
+        label = cta.button_label.strip().lower().rstrip(".!")
+        if not label or label in VAGUE_LABELS:
+            report.errors.append(
+                f"The call to action “{cta.name}” needs a button label that says what happens "
+                "(“Book a consultation”, not “Click here”)."
+            )
+    if not article.takeaways.exists():
+        report.warnings.append("There are no key takeaways.")
+    if not article.dek.strip():
+        report.warnings.append("There is no dek (the summary under the headline).")
+    if not article.bylines.exists():
+        report.warnings.append("There is no byline.")
+    return report
+
+
+def is_owner(user, article: Article) -> bool:
+    return article.created_by_id is not None and article.created_by_id == user.pk
+
+
+def can_view(user, article: Article) -> bool:
+    """Staff see what they may act on: editors every story, writers their own."""
+    return user.is_active and (user.has_perm(EDIT_ANY) or is_owner(user, article))
+
+
+def can_edit(user, article: Article) -> bool:
+    """Whether the user may change the story's content (Wagtail's ownership rule)."""
+    if not user.is_active or article.deleted_at is not None:
+        return False
+    if user.has_perm(EDIT_ANY):
+        return True
+    return (
+        user.has_perm("articles.change_article")
+        and is_owner(user, article)
+        and article.status in WRITER_EDITABLE
+    )
+
+
+def may(user, article: Article, transition: Transition) -> bool:
+    if not user.is_active or article.deleted_at is not None:
+        return False
+    if transition.permission is None:
+        return user.has_perm(EDIT_ANY) or (
+            user.has_perm("articles.change_article") and is_owner(user, article)
+        )
+    return user.has_perm(transition.permission)
+
+
+def allowed_actions(article: Article, user) -> list[Transition]:
+    """Return the transitions this user may take on this story now, for drawing buttons."""
     return [
-        action
-        for (status, action), (_, permission) in TRANSITIONS.items()
-        if status == article.status and user.has_perm(permission)
+        t for t in TRANSITIONS.values() if article.status in t.sources and may(user, article, t)
     ]
 
 
-@transaction.atomic
-def _transition(article: Article, action: str, *, by, changes: dict) -> Article:
+def take(action: str, article: Article, *, by, note: str = "", when=None, now=None) -> Article:
+    """Move the story by one transition, or raise WorkflowError / PermissionDenied."""
     try:
-        new_status, permission = TRANSITIONS[(article.status, action)]
+        transition = TRANSITIONS[action]
     except KeyError:
+        raise InvalidTransition(f"There is no action called “{action}”.") from None
+    if by is not None and not may(by, article, transition):
+        raise PermissionDenied(f"You may not {transition.label.lower()} this story.")
+    if article.status not in transition.sources:
         raise InvalidTransition(
-            f"A {article.get_status_display().lower()} story cannot be {action}ed."
-        ) from None
-    if by is not None and not by.has_perm(permission):
-        raise PermissionDenied(f"You may not {action} stories.")
+            f"“{transition.label}” does not apply to a story that is "
+            f"{article.get_status_display().lower()}."
+        )
+    note = note.strip()
+    if transition.needs_note and not note:
+        raise NoteRequired("Say what needs to change: the writer reads this note.")
+    now = now or timezone.now()
+    changes = {}
+    if transition.needs_time:
+        if when is None or when <= now:
+            raise BadScheduleTime("Choose a publication time in the future.")
+        changes["published_at"] = when
+    if transition.target == Status.PUBLISHED:
+        # A story keeps its first publication time; a scheduled one goes out now.
+        first_time = article.published_at
+        if article.status == Status.SCHEDULED or first_time is None or first_time > now:
+            first_time = now
+        changes["published_at"] = first_time
+    if action == "unschedule":
+        changes["published_at"] = None
+    if transition.gated and by is not None:
+        report = check_quality(article)
+        overridable = action != "submit" and not report.errors
+        if report.errors or (report.warnings and overridable and not note):
+            raise QualityGateFailed(report)
+        if report.warnings and overridable:
+            note = f"{note}\n(Past the warnings: {' '.join(report.warnings)})"
+    return _move(article, transition, by=by, note=note, changes=changes, now=now)
+
+
+@transaction.atomic
+def _move(article, transition, *, by, note, changes, now, actor_name=""):
     # Conditional update: if the status moved since the story was read, nothing changes.
-    updated = Article.objects.filter(pk=article.pk, status=article.status).update(
-        status=new_status, **changes
+    moved = Article.objects.filter(
+        pk=article.pk, status=article.status, deleted_at__isnull=True
+    ).update(status=transition.target, **changes)
+    if not moved:
+        raise Conflict("Someone else changed this story's status first; reload and try again.")
+    event = ArticleEvent.objects.create(
+        article=article,
+        actor=by,
+        actor_name=actor_name,
+        action=transition.action,
+        from_status=article.status,
+        to_status=transition.target,
+        note=note,
+        created_at=now,
     )
-    if not updated:
-        raise Conflict("Someone else changed this story's status; reload and try again.")
-    article.refresh_from_db(fields=["status", "published_at", "updated_at"])
+    article.refresh_from_db(fields=["status", "published_at"])
+    if transition.notifies:
+        transaction.on_commit(lambda: notify_writer(article, event))
     return article
 
 
 def publish(article: Article, *, by, now=None) -> Article:
-    """Make a draft visible to readers; a story keeps its first publication time."""
-    now = now or timezone.now()
-    return _transition(
-        article,
-        "publish",
-        by=by,
-        changes={"published_at": article.published_at or now, "updated_at": now},
-    )
+    return take("publish", article, by=by, now=now)
 
 
 def unpublish(article: Article, *, by, now=None) -> Article:
-    """Take a story away from readers at once; it goes back to draft."""
-    return _transition(article, "unpublish", by=by, changes={"updated_at": now or timezone.now()})
+    return take("unpublish", article, by=by, now=now)
 
 
-ACTIONS = {"publish": publish, "unpublish": unpublish}
+def publish_due(now=None) -> list[Article]:
+    """Finalise scheduled stories whose time has come; safe to run every minute, and late.
+
+    Readers already see such a story (Article.objects.published() allows for it); this
+    records the status change and tells the writer, exactly once per story.
+    """
+    now = now or timezone.now()
+    finalised = []
+    due = Article.objects.filter(
+        status=Status.SCHEDULED, published_at__lte=now, deleted_at__isnull=True
+    )
+    for article in due:
+        try:
+            _move(
+                article,
+                TRANSITIONS["publish"],
+                by=None,
+                note=f"Scheduled for {timezone.localtime(article.published_at):%d %b %Y %H:%M}.",
+                changes={},
+                now=now,
+                actor_name="Scheduler",
+            )
+        except Conflict:
+            continue  # another run or an editor got there first
+        finalised.append(article)
+    SchedulerRun.objects.create(finished_at=now, published=len(finalised))
+    return finalised
+
+
+def overdue_scheduled(now=None, grace_minutes=2):
+    """Scheduled stories past their time that the scheduler has not finalised."""
+    now = now or timezone.now()
+    return Article.objects.filter(
+        status=Status.SCHEDULED,
+        published_at__lte=now - timedelta(minutes=grace_minutes),
+        deleted_at__isnull=True,
+    )
+
+
+def comment(article: Article, *, by=None, name: str = "", text: str) -> ArticleEvent:
+    """Add a note to the story's history without changing its status."""
+    return ArticleEvent.objects.create(
+        article=article,
+        actor=by,
+        actor_name=name,
+        action="comment",
+        note=text.strip(),
+    )
+
+
+@transaction.atomic
+def trash(article: Article, *, by, now=None) -> None:
+    """Move a story to the trash: off every reader page at once, restorable by a chief."""
+    if not by.has_perm("articles.delete_article"):
+        raise PermissionDenied("You may not delete stories.")
+    Article.objects.filter(pk=article.pk).update(deleted_at=now or timezone.now())
+    ArticleEvent.objects.create(article=article, actor=by, action="trash")
+
+
+@transaction.atomic
+def restore_from_trash(article: Article, *, by) -> None:
+    if not by.has_perm("articles.restore_article"):
+        raise PermissionDenied("You may not restore stories.")
+    Article.objects.filter(pk=article.pk).update(deleted_at=None)
+    ArticleEvent.objects.create(article=article, actor=by, action="restore")
+
+
+def notify_writer(article: Article, event: ArticleEvent) -> None:
+    """Email the story's writer about a decision; a mail failure never undoes the decision."""
+    writer = article.created_by
+    if writer is None or not writer.email:
+        return
+    label = TRANSITIONS[event.action].label
+    link = settings.SITE_URL + reverse("desk:review", args=[article.pk])
+    lines = [
+        f"{event.who} chose “{label}” for your story “{article.headline}”.",
+        f"It is now {article.get_status_display().lower()}.",
+    ]
+    if article.status == Status.SCHEDULED:
+        lines.append(f"It goes out at {timezone.localtime(article.published_at):%d %b %Y %H:%M}.")
+    if event.note:
+        lines += ["", "Note:", event.note]
+    lines += ["", f"Open it on the desk: {link}"]
+    try:
+        send_mail(
+            f"[{settings.SITE_NAME}] {label}: {article.headline}",
+            "\n".join(lines),
+            None,
+            [writer.email],
+        )
+    except Exception:
+        logger.exception("Could not email %s about story %s", writer.email, article.pk)

@@ -17,6 +17,7 @@ urlpatterns = [
         "favicon.ico",
         RedirectView.as_view(url=lazy(static_url, str)("img/favicon.svg"), permanent=True),
     ),
+    path("desk/", include("articles.desk_urls")),
     path("", include("articles.urls")),
 ]
 # Uploaded pictures; production serves MEDIA_ROOT from the web server or object storage.

@@ -57,53 +57,42 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The production hasher is slow on purpose; tests make many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
 
 
-# The story's parts are separate models: the admin ignores inline rows a user has no
-# permission for, so each role needs the parts' permissions as well as the story's.
-STORY_PARTS = ["article", "byline", "section", "takeaway", "credit", "articlecalltoaction"]
+# Personas in the roles the migration creates: their permissions are the real ones.
+@pytest.fixture
+def writer(db):
+    return make_user("wendy", groups=["Writer"])
 
 
 @pytest.fixture
-def writer(db):
-    return make_user(
-        "wendy",
-        permissions=[
-            f"{verb}_{model}"
-            for model in STORY_PARTS
-            for verb in ("add", "change", "view", "delete")
-            if not (model == "article" and verb == "delete")
-        ],
-    )
+def other_writer(db):
+    return make_user("oscar", groups=["Writer"])
 
 
 @pytest.fixture
 def editor(db):
-    return make_user(
-        "edgar",
-        permissions=[
-            *(
-                f"{verb}_{model}"
-                for model in STORY_PARTS
-                for verb in ("add", "change", "view", "delete")
-            ),
-            "publish_article",
-            "view_author",
-            "add_author",
-            "view_calltoaction",
-            "add_calltoaction",
-            "change_calltoaction",
-        ],
-    )
+    return make_user("edgar", groups=["Editor"])
 
 
 @pytest.fixture
 def chief(db):
-    return make_user("charlotte", superuser=True)
+    return make_user("charlotte", groups=["Chief"])
+
+
+@pytest.fixture
+def superuser(db):
+    return make_user("root", superuser=True)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import io
 from datetime import timedelta
 from itertools import count
 
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
@@ -20,11 +20,12 @@ from articles.models import (
     Section,
     Takeaway,
 )
+from articles.roles import ensure_roles
 
 _numbers = count(1)
 
 
-def make_user(username=None, *, permissions=(), superuser=False, staff=True):
+def make_user(username=None, *, groups=(), permissions=(), superuser=False, staff=True):
     user = User.objects.create_user(
         username or f"user{next(_numbers)}",
         email=f"{username or 'user'}@example.com",
@@ -34,6 +35,10 @@ def make_user(username=None, *, permissions=(), superuser=False, staff=True):
     )
     if permissions:
         user.user_permissions.set(Permission.objects.filter(codename__in=permissions))
+    if groups:
+        # A live-server test's flush also removes the groups the migration made.
+        ensure_roles()
+        user.groups.set(Group.objects.filter(name__in=groups))
     return user
 
 
@@ -61,7 +66,7 @@ def make_article(
     status=Article.Status.PUBLISHED,
     published_at=None,
     desk=None,
-    authors=(),
+    authors=None,
     tags=(),
     sections=2,
     takeaways=2,
@@ -69,8 +74,11 @@ def make_article(
     ctas=1,
     **fields,
 ):
-    """Make a story with the given number of each part; published a minute ago by default."""
+    """Make a story that passes the quality gate; published a minute ago by default."""
     number = next(_numbers)
+    fields.setdefault("dek", f"What story {number} is about.")
+    if authors is None:
+        authors = [make_author()]
     if status == Article.Status.PUBLISHED and published_at is None:
         published_at = timezone.now() - timedelta(minutes=number)
     article = Article.objects.create(

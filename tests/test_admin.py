@@ -43,6 +43,7 @@ def full_story_post(**overrides):
         "hero_caption": "Outside the lab.",
         "hero_credit": "Photo: Newsroom",
         "closing": "<p>Only by working together.</p>",
+        "priority": "2",
         "_save": "Save",
         **inline_rows(
             "bylines",

@@ -12,6 +12,7 @@ from tests.factories import make_article, make_author, make_user
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         not CHROMIUM,
         reason="Chromium not found: browser tests skipped (apt-get install -y chromium)",
@@ -26,7 +27,7 @@ def fail_fast(page):
 
 
 @pytest.fixture
-def story(transactional_db):
+def story():
     article = make_article(
         headline="A story in a real browser",
         takeaways=3,
@@ -62,17 +63,21 @@ def test_phone_reader_can_read_without_sideways_scrolling(page, live_server, sto
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
 
-def test_editor_writes_and_publishes_a_story_in_the_admin(page, live_server, transactional_db):
-    make_user("chief", superuser=True)
-    make_author(name="Ana Ruiz")
-    page.goto(live_server.url + reverse("admin:login"))
-    page.get_by_label("Username").fill("chief")
-    page.get_by_label("Password").fill("a-long-test-password")
-    page.get_by_role("button", name="Log in").click()
+def log_in(page, live_server, client, user):
+    """Sign the browser in as this user, the way the login form would leave it."""
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
 
+
+def test_editor_writes_a_story_with_every_part_in_the_admin(page, live_server, client):
+    log_in(page, live_server, client, make_user("chief", superuser=True))
+    make_author(name="Ana Ruiz")
     page.goto(live_server.url + reverse("admin:articles_article_add"))
     page.get_by_label("Headline").press_sequentially("Editors test the new CMS")
     expect(page.get_by_label("Slug")).to_have_value("editors-test-the-new-cms")
+    page.get_by_label("Dek").fill("What changed on the desk this week.")
     page.locator("#bylines-0 .select2-selection").click()
     page.locator(".select2-container--open .select2-search__field").fill("Ana")
     page.get_by_role("option", name="Ana Ruiz").click()
@@ -83,6 +88,8 @@ def test_editor_writes_and_publishes_a_story_in_the_admin(page, live_server, tra
     editor = page.locator("#sections-0 .ProseMirror")
     editor.click()
     editor.type("The desk moved to a sectioned format.")
+    page.get_by_role("button", name="Add another Takeaway").click()
+    page.locator("#id_takeaways-0-text").fill("Stories now have sections.")
     page.get_by_role("button", name="Save and continue editing").first.click()
     expect(page.get_by_text("was added successfully")).to_be_visible()
 
@@ -90,7 +97,35 @@ def test_editor_writes_and_publishes_a_story_in_the_admin(page, live_server, tra
     assert [b.author.name for b in article.bylines.all()] == ["Ana Ruiz"]
     assert list(article.tags.names()) == ["EthicalAI"]
     assert article.sections.get().body == "<p>The desk moved to a sectioned format.</p>"
-    page.get_by_role("button", name="Publish").click()
-    expect(page.get_by_text("is now published")).to_be_visible()
-    page.goto(live_server.url + article.get_absolute_url())
-    expect(page.get_by_role("heading", name="What changed")).to_be_visible()
+    assert article.takeaways.get().text == "Stories now have sections."
+    assert article.revisions.count() == 1
+
+
+def test_editor_requests_changes_on_the_desk(page, live_server, client, mailoutbox):
+    writer = make_user("wendy", groups=["Writer"])
+    editor = make_user("edgar", groups=["Editor"])
+    article = make_article(
+        headline="A story waiting for review",
+        status=Article.Status.IN_REVIEW,
+        published_at=None,
+        created_by=writer,
+    )
+    log_in(page, live_server, client, editor)
+    page.goto(live_server.url + reverse("desk:index"))
+    page.get_by_role("link", name="A story waiting for review").first.click()
+    frame = page.frame_locator("iframe")
+    expect(frame.get_by_role("heading", level=1)).to_have_text("A story waiting for review")
+    expect(frame.get_by_text("Preview — not published.")).to_be_visible()
+
+    page.get_by_label("Request changes").check()
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_text("Say what needs to change")).to_be_visible()
+
+    page.get_by_label("Request changes").check()
+    page.get_by_label("Note").fill("Please check the grant figure.")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_text("is now changes requested")).to_be_visible()
+    expect(page.get_by_text("Please check the grant figure.")).to_be_visible()
+    article.refresh_from_db()
+    assert article.status == Article.Status.CHANGES_REQUESTED
+    assert [m.to for m in mailoutbox] == [[writer.email]]

@@ -95,7 +95,7 @@ def test_call_to_action_button_needs_label_and_link_together():
 
 
 def test_word_count_and_reading_time_are_derived_from_the_parts():
-    article = make_article(sections=0, takeaways=0, headline="One two three")
+    article = make_article(sections=0, takeaways=0, headline="One two three", dek="")
     Section.objects.create(article=article, body="<p>" + "word " * 460 + "</p>")
     article.refresh_word_count()
     article.refresh_from_db()

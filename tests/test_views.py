@@ -15,8 +15,9 @@ from tests.pages import assert_in_order, visible_text
 
 pytestmark = pytest.mark.django_db
 
-# article, sections, takeaways, credits, hashtags, bylines, calls to action, desk menu
-ARTICLE_QUERY_BUDGET = 8
+# article, sections, takeaways, credits, notices, hashtags, bylines, calls to action,
+# and the desk menu when its cache is cold
+ARTICLE_QUERY_BUDGET = 9
 # count, page of stories, their bylines, desk menu (+1 for the desk, tag or author itself)
 LISTING_QUERY_BUDGET = 5
 

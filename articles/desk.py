@@ -1,0 +1,262 @@
+"""The moderation desk: the queues editors work from, and the review page per story.
+
+Thin views: they read, render and hand every decision to articles/workflow.py.
+"""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, IntegerField, Max, Q, Value, When
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
+
+from articles import workflow
+from articles.forms import DecisionForm, PreviewLinkForm, ReviewerCommentForm
+from articles.models import Article, PreviewLink, PreviewLinkVisit, SchedulerRun
+from articles.views import live_parts, story_context, story_queryset
+
+Status = Article.Status
+PREVIEW_SALT = "newsroom.preview-link"
+RECENTLY_PUBLISHED = 10
+
+
+def visible_stories(user):
+    """The stories this user may see on the desk: editors all, writers their own."""
+    stories = Article.objects.live().select_related("desk", "created_by", "assignee")
+    if not user.has_perm(workflow.EDIT_ANY):
+        stories = stories.filter(created_by=user)
+    return stories
+
+
+def work_order(stories, now):
+    """Overdue work first, then by priority, then whatever has waited longest."""
+    return stories.annotate(
+        overdue=Case(
+            When(due_at__lt=now, then=Value(1)), default=Value(0), output_field=IntegerField()
+        ),
+        submitted_at=Max("events__created_at", filter=Q(events__to_status=Status.IN_REVIEW)),
+    ).order_by("-overdue", "-priority", "submitted_at", "created_at")
+
+
+@staff_member_required
+def index(request):
+    now = timezone.now()
+    stories = visible_stories(request.user)
+    queues = [
+        ("waiting", "Waiting for review", work_order(stories.filter(status=Status.IN_REVIEW), now)),
+        (
+            "changes",
+            "Changes requested",
+            work_order(stories.filter(status=Status.CHANGES_REQUESTED), now),
+        ),
+        ("approved", "Approved", work_order(stories.filter(status=Status.APPROVED), now)),
+        (
+            "scheduled",
+            "Scheduled",
+            stories.filter(status=Status.SCHEDULED).order_by("published_at"),
+        ),
+        (
+            "published",
+            "Recently published",
+            stories.filter(status=Status.PUBLISHED).order_by("-published_at")[:RECENTLY_PUBLISHED],
+        ),
+        (
+            "mine",
+            "Mine",
+            work_order(
+                stories.filter(Q(created_by=request.user) | Q(assignee=request.user)).exclude(
+                    status__in=[Status.PUBLISHED, Status.ARCHIVED]
+                ),
+                now,
+            ),
+        ),
+    ]
+    queues = [(key, title, list(items)) for key, title, items in queues]
+    return render(
+        request,
+        "desk/index.html",
+        {
+            "queues": queues,
+            "last_run": SchedulerRun.objects.first(),
+            "late": list(workflow.overdue_scheduled(now)),
+            "now": now,
+        },
+    )
+
+
+def story_for(request, pk):
+    article = get_object_or_404(Article.objects.live(), pk=pk)
+    if not workflow.can_view(request.user, article):
+        raise PermissionDenied
+    return article
+
+
+@staff_member_required
+def review(request, pk):
+    article = story_for(request, pk)
+    transitions = workflow.allowed_actions(article, request.user)
+    form = DecisionForm(article=article, transitions=transitions)
+    if request.method == "POST":
+        form = DecisionForm(request.POST, article=article, transitions=transitions)
+        if form.is_valid() and decide(request, article, form):
+            return redirect("desk:review", article.pk)
+    return render_review(request, article, form)
+
+
+def decide(request, article, form) -> bool:
+    """Hand the decision to the workflow; put any refusal on the form. True if taken."""
+    data = form.cleaned_data
+    try:
+        workflow.take(
+            data["decision"], article, by=request.user, note=data["note"], when=data["publish_at"]
+        )
+    except workflow.NoteRequired as error:
+        form.add_error("note", str(error))
+    except workflow.BadScheduleTime as error:
+        form.add_error("publish_at", str(error))
+    except workflow.QualityGateFailed as error:
+        for problem in error.report.errors:
+            form.add_error(None, problem)
+        if not error.report.errors:
+            form.add_error(
+                "note",
+                "Publishing past these warnings needs a note saying why: "
+                + " ".join(error.report.warnings),
+            )
+    except workflow.WorkflowError as error:
+        form.add_error(None, str(error))
+    else:
+        messages.success(
+            request, f"Done: “{article.headline}” is now {article.get_status_display().lower()}."
+        )
+        return True
+    return False
+
+
+def render_review(request, article, form, link_form=None):
+    return render(
+        request,
+        "desk/review.html",
+        {
+            "article": article,
+            "form": form,
+            "quality": workflow.check_quality(article),
+            "history": [
+                (event, workflow.event_label(event))
+                for event in article.events.select_related("actor")
+            ],
+            "links": article.preview_links.prefetch_related("visits"),
+            "link_form": link_form or PreviewLinkForm(),
+            "can_share": request.user.has_perm("articles.add_previewlink"),
+            "can_edit": workflow.can_edit(request.user, article),
+        },
+    )
+
+
+@staff_member_required
+@never_cache
+@xframe_options_sameorigin
+def preview(request, pk):
+    """The story exactly as readers will see it, framed by the review page."""
+    article = story_for(request, pk)
+    article = get_object_or_404(story_queryset(), pk=article.pk)
+    response = render(
+        request, "articles/article_detail.html", story_context(live_parts(article), is_preview=True)
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@staff_member_required
+@require_POST
+def create_preview_link(request, pk):
+    article = story_for(request, pk)
+    if not request.user.has_perm("articles.add_previewlink"):
+        raise PermissionDenied
+    form = PreviewLinkForm(request.POST)
+    if not form.is_valid():
+        transitions = workflow.allowed_actions(article, request.user)
+        decision = DecisionForm(article=article, transitions=transitions)
+        return render_review(request, article, decision, link_form=form)
+    link = PreviewLink.objects.create(
+        article=article,
+        label=form.cleaned_data["label"],
+        created_by=request.user,
+        expires_at=timezone.now() + timedelta(days=form.cleaned_data["days"]),
+    )
+    messages.success(
+        request,
+        f"Preview link for {link.label}: {request.build_absolute_uri(preview_link_url(link))}",
+    )
+    return redirect("desk:review", article.pk)
+
+
+@staff_member_required
+@require_POST
+def revoke_preview_link(request, pk, link_pk):
+    article = story_for(request, pk)
+    if not request.user.has_perm("articles.change_previewlink"):
+        raise PermissionDenied
+    link = get_object_or_404(article.preview_links, pk=link_pk)
+    PreviewLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    messages.success(request, f"The preview link for {link.label} no longer works.")
+    return redirect("desk:review", article.pk)
+
+
+def preview_link_url(link: PreviewLink) -> str:
+    token = signing.dumps({"link": link.pk, "article": link.article_id}, salt=PREVIEW_SALT)
+    return reverse("articles:shared_preview", args=[token])
+
+
+def link_from_token(token: str) -> PreviewLink:
+    """Return the active link a token stands for, or 404 for anything else."""
+    try:
+        data = signing.loads(token, salt=PREVIEW_SALT)
+        link = PreviewLink.objects.select_related("article").get(
+            pk=data["link"], article_id=data["article"]
+        )
+    except (signing.BadSignature, PreviewLink.DoesNotExist, KeyError, TypeError):
+        raise Http404 from None
+    if not link.is_active or link.article.deleted_at is not None:
+        raise Http404
+    return link
+
+
+@never_cache
+def shared_preview(request, token):
+    """An outside reviewer's read-only view of one story, with a comment box."""
+    link = link_from_token(token)
+    form = ReviewerCommentForm()
+    if request.method == "POST":
+        form = ReviewerCommentForm(request.POST)
+        if form.is_valid():
+            workflow.comment(
+                link.article,
+                name=f"{form.cleaned_data['name']} (preview link for {link.label})",
+                text=form.cleaned_data["comment"],
+            )
+            messages.success(request, "Thank you: the editors have your comment.")
+            return redirect(request.path)
+    else:
+        PreviewLinkVisit.objects.create(
+            link=link, user_agent=request.headers.get("User-Agent", "")[:300]
+        )
+    article = get_object_or_404(story_queryset(), pk=link.article_id)
+    context = story_context(live_parts(article), is_preview=True)
+    response = render(
+        request, "articles/shared_preview.html", {**context, "comment_form": form, "link": link}
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    # The token is the key: never send it to the sites the story links to.
+    response["Referrer-Policy"] = "no-referrer"
+    return response

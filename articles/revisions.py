@@ -1,0 +1,234 @@
+"""Revisions: a snapshot of a story with all its parts at every save; diff and restore.
+
+A snapshot is plain JSON (texts and the ids of authors, desks and call-to-action blocks),
+so a revision survives later edits of the story and can be shown, compared and restored.
+"""
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import mark_safe
+from django.utils.text import slugify
+
+from articles.models import (
+    Article,
+    ArticleCallToAction,
+    Author,
+    Byline,
+    CallToAction,
+    Credit,
+    Desk,
+    Revision,
+    Section,
+    Tag,
+    Takeaway,
+)
+
+ARTICLE_FIELDS = [
+    "headline",
+    "slug",
+    "dek",
+    "desk_id",
+    "closing",
+    "hero_image",
+    "hero_alt",
+    "hero_caption",
+    "hero_credit",
+]
+FIELD_LABELS = {
+    "headline": "Headline",
+    "slug": "Slug",
+    "dek": "Dek",
+    "desk_id": "Desk",
+    "closing": "Closing paragraph",
+    "hero_image": "Hero image",
+    "hero_alt": "Alt text",
+    "hero_caption": "Caption",
+    "hero_credit": "Photo credit",
+}
+
+
+def snapshot(article: Article) -> dict:
+    """Return the story and every part of it as plain JSON-able data."""
+    data = {name: getattr(article, name) for name in ARTICLE_FIELDS}
+    data["hero_image"] = article.hero_image.name or ""
+    return data | {
+        "tags": [item.tag.name for item in article.tagged_items.select_related("tag")],
+        "bylines": list(article.bylines.values_list("author_id", flat=True)),
+        "sections": list(article.sections.values("heading", "anchor", "body")),
+        "takeaways": list(article.takeaways.values_list("text", flat=True)),
+        "credits": list(article.credits.values("role", "name", "organisation", "url")),
+        "calls_to_action": list(article.cta_placements.values("call_to_action_id", "placement")),
+    }
+
+
+@transaction.atomic
+def record(article: Article, *, by=None, summary: str = "") -> Revision:
+    """Count a new version of the story and keep its snapshot."""
+    Article.objects.filter(pk=article.pk).update(version=F("version") + 1)
+    article.refresh_from_db(fields=["version"])
+    return Revision.objects.create(
+        article=article,
+        version=article.version,
+        created_by=by,
+        summary=summary,
+        snapshot=snapshot(article),
+    )
+
+
+@transaction.atomic
+def restore(revision: Revision, *, by) -> Revision:
+    """Put the story back as it was in this revision; that is itself a new revision."""
+    from articles.workflow import can_edit
+
+    article = revision.article
+    if not can_edit(by, article):
+        raise PermissionDenied("You may not change this story.")
+    data = revision.snapshot
+    for name in ARTICLE_FIELDS:
+        setattr(article, name, data[name])
+    if article.desk_id and not Desk.objects.filter(pk=article.desk_id).exists():
+        article.desk_id = None
+    article.save()
+    for related in (article.sections, article.takeaways, article.credits, article.bylines):
+        related.all().delete()
+    article.cta_placements.all().delete()
+    for position, section in enumerate(data["sections"]):
+        Section.objects.create(article=article, position=position, **section)
+    Takeaway.objects.bulk_create(
+        Takeaway(article=article, position=position, text=text)
+        for position, text in enumerate(data["takeaways"])
+    )
+    Credit.objects.bulk_create(
+        Credit(article=article, position=position, **credit)
+        for position, credit in enumerate(data["credits"])
+    )
+    # Authors and blocks deleted since the revision are left out rather than failing.
+    authors = set(Author.objects.filter(pk__in=data["bylines"]).values_list("pk", flat=True))
+    Byline.objects.bulk_create(
+        Byline(article=article, author_id=author_id, position=position)
+        for position, author_id in enumerate(data["bylines"])
+        if author_id in authors
+    )
+    ctas = set(
+        CallToAction.objects.filter(
+            pk__in=[c["call_to_action_id"] for c in data["calls_to_action"]]
+        ).values_list("pk", flat=True)
+    )
+    ArticleCallToAction.objects.bulk_create(
+        ArticleCallToAction(article=article, position=position, **placed)
+        for position, placed in enumerate(data["calls_to_action"])
+        if placed["call_to_action_id"] in ctas
+    )
+    article.tags.clear()
+    for name in data["tags"]:
+        article.tags.add(name)
+    article.refresh_word_count()
+    return record(article, by=by, summary=f"Restored version {revision.version}")
+
+
+def preview_parts(revision: Revision) -> dict:
+    """Return what the story page shows, built from a revision instead of the live story."""
+    data = revision.snapshot
+    article = Article(
+        pk=revision.article_id,
+        status=revision.article.status,
+        published_at=revision.article.published_at,
+        created_at=revision.created_at,
+        updated_at=revision.created_at,
+        word_count=revision.article.word_count,
+        **{name: data[name] for name in ARTICLE_FIELDS},
+    )
+    article.desk = Desk.objects.filter(pk=article.desk_id).first()
+    authors = Author.objects.in_bulk(data["bylines"])
+    ctas = CallToAction.objects.in_bulk([c["call_to_action_id"] for c in data["calls_to_action"]])
+    return {
+        "article": article,
+        "sections": [Section(**section) for section in data["sections"]],
+        "takeaways": [Takeaway(text=text) for text in data["takeaways"]],
+        "credits": [Credit(**credit) for credit in data["credits"]],
+        "hashtags": [Tag(name=name, slug=slugify(name)) for name in data["tags"]],
+        "authors": [authors[pk] for pk in data["bylines"] if pk in authors],
+        "placed_ctas": [
+            (c["placement"], ctas[c["call_to_action_id"]])
+            for c in data["calls_to_action"]
+            if c["call_to_action_id"] in ctas
+        ],
+        "notices": list(revision.article.notices.all()),
+    }
+
+
+@dataclass
+class Change:
+    part: str
+    before: str
+    after: str
+
+    @property
+    def html(self):
+        """The change as words struck out and words added."""
+        return word_diff(self.before, self.after)
+
+
+def plain(value) -> str:
+    return " ".join(strip_tags(str(value or "")).split())
+
+
+def part_texts(data: dict) -> dict[str, str]:
+    """Flatten a snapshot into labelled texts that readers of a diff understand."""
+    texts = {FIELD_LABELS[name]: plain(data.get(name)) for name in ARTICLE_FIELDS}
+    desk = Desk.objects.filter(pk=data.get("desk_id")).first()
+    texts["Desk"] = desk.name if desk else ""
+    for number, section in enumerate(data.get("sections", []), start=1):
+        texts[f"Section {number}"] = " — ".join(
+            filter(None, [section["heading"], plain(section["body"])])
+        )
+    texts["Key takeaways"] = " · ".join(data.get("takeaways", []))
+    texts["Hashtags"] = " ".join(f"#{tag}" for tag in data.get("tags", []))
+    texts["Credits"] = " · ".join(
+        f"{c['role']} {c['name']}{', ' + c['organisation'] if c['organisation'] else ''}"
+        for c in data.get("credits", [])
+    )
+    authors = dict(Author.objects.filter(pk__in=data.get("bylines", [])).values_list("pk", "name"))
+    texts["Bylines"] = ", ".join(
+        authors.get(pk, "(deleted author)") for pk in data.get("bylines", [])
+    )
+    ctas = dict(
+        CallToAction.objects.filter(
+            pk__in=[c["call_to_action_id"] for c in data.get("calls_to_action", [])]
+        ).values_list("pk", "name")
+    )
+    texts["Calls to action"] = " · ".join(
+        ctas.get(c["call_to_action_id"], "(deleted block)") for c in data.get("calls_to_action", [])
+    )
+    return texts
+
+
+def diff(before: dict, after: dict) -> list[Change]:
+    """Return the parts that differ between two snapshots, in story order."""
+    old, new = part_texts(before), part_texts(after)
+    parts = list(dict.fromkeys([*old, *new]))
+    return [
+        Change(part, old.get(part, ""), new.get(part, ""))
+        for part in parts
+        if old.get(part, "") != new.get(part, "")
+    ]
+
+
+def word_diff(before: str, after: str):
+    old, new = re.findall(r"\S+|\s+", before), re.findall(r"\S+|\s+", after)
+    pieces = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new).get_opcodes():
+        if op in ("delete", "replace"):
+            pieces.append(f"<del>{escape(''.join(old[i1:i2]))}</del>")
+        if op in ("insert", "replace"):
+            pieces.append(f"<ins>{escape(''.join(new[j1:j2]))}</ins>")
+        if op == "equal":
+            pieces.append(escape("".join(old[i1:i2])))
+    # Every piece of text above was escaped; only the del/ins tags are markup.
+    return mark_safe("".join(pieces))
