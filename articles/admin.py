@@ -283,6 +283,14 @@ class ArticleAdmin(SortableAdmin):
             articles = articles.filter(created_by=request.user)
         return articles
 
+    def get_object(self, request, object_id, from_field=None):
+        # Look beyond the writer's own list, so another writer's story is a clear 403
+        # (has_view_permission says no) rather than a "does not exist" redirect.
+        try:
+            return Article.objects.live().get(pk=object_id)
+        except (Article.DoesNotExist, ValueError):
+            return None
+
     def get_list_filter(self, request):
         if request.user.has_perm("articles.restore_article"):
             return self.list_filter

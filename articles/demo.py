@@ -1,4 +1,5 @@
-"""Demo content for `make demo`: staff logins and the project's own demo stories, published."""
+"""Demo content for `make demo`: a login per role, and the project's own demo stories in the
+states a working desk has (published, in review, changes requested, scheduled)."""
 
 import io
 import random
@@ -6,22 +7,24 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from articles import workflow
+from articles import revisions, workflow
 from articles.importers import parse_story, save_story
 from articles.models import Article, Author, Byline, CallToAction, Credit, Desk
+from articles.roles import ensure_roles
 
 DEMO_STORIES_DIR = Path(__file__).resolve().parent / "demo_stories"
 
-# username -> (password, superuser?); the editor gets every article permission.
+# username -> (password, role)
 DEMO_USERS = {
-    "chief": ("chief-demo-password", True),
-    "editor": ("editor-demo-password", False),
+    "writer": ("writer-demo-password", "Writer"),
+    "editor": ("editor-demo-password", "Editor"),
+    "chief": ("chief-demo-password", "Chief"),
 }
 
 DESKS = {
@@ -66,6 +69,39 @@ STORY_DETAILS = {
         "caption": "Most policies require a human editor to review AI-assisted work.",
         "cta": ("Book a data consultation", "https://newsroom.example/labs/data"),
     },
+    "harbour-ferry-goes-electric.txt": {
+        "desk": "Local",
+        "dek": "The harbour line's diesel boats are being replaced by battery ferries that "
+        "charge in six minutes at each end of the crossing.",
+        "authors": [("Tom Reyes", "Local desk")],
+        "colours": ((10, 60, 90), (120, 200, 190)),
+        "alt": "Abstract illustration of waves and a charging bolt in deep blue and sea green.",
+        "caption": "The first battery ferry on its trial run.",
+        "cta": ("Send us a transport tip", "mailto:transport@newsroom.example"),
+        "state": "in_review",
+    },
+    "university-opens-verification-lab.txt": {
+        "desk": "Media",
+        "dek": "Students and researchers will check images and claims for local newsrooms that "
+        "cannot afford a verification desk of their own.",
+        "authors": [("Daniel Brooks", "Media correspondent")],
+        "colours": ((60, 40, 100), (230, 200, 120)),
+        "alt": "Abstract illustration of a magnifying glass over a grid of photographs.",
+        "caption": "The lab shares a floor with the university's journalism school.",
+        "cta": ("Ask for a verification check", "https://newsroom.example/labs/verify"),
+        "state": "changes_requested",
+    },
+    "citizen-scientists-map-urban-heat.txt": {
+        "desk": "Science",
+        "dek": "Two hundred volunteers with low-cost sensors found streets up to 6°C hotter than "
+        "the official weather station suggests.",
+        "authors": [("Priya Natarajan", "Science editor")],
+        "colours": ((150, 40, 20), (250, 210, 120)),
+        "alt": "Abstract heat map in red, orange and yellow over a street grid.",
+        "caption": "Readings from bicycles and balconies over one summer.",
+        "cta": ("Join the sensor project", "https://newsroom.example/labs/heat"),
+        "state": "scheduled",
+    },
 }
 
 
@@ -94,29 +130,58 @@ def make_picture(seed: str, colours) -> ContentFile:
 
 
 def create_demo_users() -> dict[str, str]:
+    """Create one login per role; return username -> password for the terminal."""
     if not settings.DEBUG:
         raise DemoRefused("demo users are refused when DEBUG is off")
-    article_permissions = Permission.objects.filter(content_type__app_label="articles")
-    for username, (password, superuser) in DEMO_USERS.items():
+    ensure_roles()
+    for username, (password, role) in DEMO_USERS.items():
         user, _ = User.objects.get_or_create(username=username)
         user.is_staff = True
-        user.is_superuser = superuser
+        user.first_name = username.capitalize()
         user.email = f"{username}@newsroom.example"
         user.set_password(password)
         user.save()
-        if not superuser:
-            user.user_permissions.set(article_permissions)
+        user.groups.set([Group.objects.get(name=role)])
     return {username: password for username, (password, _) in DEMO_USERS.items()}
+
+
+def move_to_demo_state(article: Article, state: str, *, now) -> None:
+    """Walk a fresh draft through the workflow to where the demo wants it."""
+    writer = User.objects.get(username="writer")
+    editor = User.objects.get(username="editor")
+    if state == "published":
+        workflow.take("submit", article, by=writer, now=now)
+        workflow.take("publish", article, by=editor, now=now)
+        return
+    workflow.take("submit", article, by=writer, now=now)
+    if state == "changes_requested":
+        workflow.take(
+            "request_changes",
+            article,
+            by=editor,
+            note="Please name the lab's funder in the intro and add a reply from the union.",
+            now=now,
+        )
+    elif state == "scheduled":
+        workflow.take("approve", article, by=editor, now=now)
+        tomorrow_morning = (now + timedelta(days=1)).replace(hour=7, minute=0, second=0)
+        workflow.take("schedule", article, by=editor, when=tomorrow_morning, now=now)
+    elif state == "in_review":
+        # Assigned and already overdue, so the desk shows it first.
+        Article.objects.filter(pk=article.pk).update(
+            assignee=editor, due_at=now - timedelta(hours=1), priority=Article.Priority.HIGH
+        )
 
 
 @transaction.atomic
 def load_demo_stories(now=None) -> list[Article]:
+    """Import the demo stories with everything the format leaves out; idempotent."""
     now = now or timezone.now()
+    writer = User.objects.filter(username="writer").first()
     articles = []
-    files = sorted(DEMO_STORIES_DIR.glob("*.txt"))
-    for age, path in enumerate(files):
+    for age, path in enumerate(sorted(DEMO_STORIES_DIR.glob("*.txt"))):
         details = STORY_DETAILS[path.name]
-        article = save_story(parse_story(path.read_text(encoding="utf-8")), update=True)
+        article = save_story(parse_story(path.read_text(encoding="utf-8")), update=True, by=writer)
         article.desk, _ = Desk.objects.get_or_create(
             name=details["desk"],
             defaults={"slug": details["desk"].lower(), "description": DESKS[details["desk"]]},
@@ -142,7 +207,10 @@ def load_demo_stories(now=None) -> list[Article]:
         if "credit_url" in details:
             Credit.objects.filter(article=article).update(url=details["credit_url"])
         article.refresh_word_count()
-        if article.status != Article.Status.PUBLISHED:
-            workflow.publish(article, by=None, now=now - timedelta(hours=5 * age + 1))
+        revisions.record(article, by=writer, summary="Demo details: dek, picture, bylines")
+        if article.status == Article.Status.DRAFT:
+            move_to_demo_state(
+                article, details.get("state", "published"), now=now - timedelta(hours=5 * age + 1)
+            )
         articles.append(article)
     return articles

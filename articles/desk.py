@@ -105,6 +105,9 @@ def review(request, pk):
     transitions = workflow.allowed_actions(article, request.user)
     form = DecisionForm(article=article, transitions=transitions)
     if request.method == "POST":
+        requested = workflow.TRANSITIONS.get(request.POST.get("decision", ""))
+        if requested and not workflow.may(request.user, article, requested):
+            raise PermissionDenied  # a decision this user may never take: not a form slip
         form = DecisionForm(request.POST, article=article, transitions=transitions)
         if form.is_valid() and decide(request, article, form):
             return redirect("desk:review", article.pk)

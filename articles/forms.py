@@ -248,16 +248,17 @@ class DecisionForm(forms.Form):
     def state_of(article) -> str:
         return f"{article.status}:{article.version}"
 
-    def clean_seen(self):
-        seen = self.cleaned_data["seen"]
-        if seen != self.state_of(self.article):
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("seen") != self.state_of(self.article):
+            # Form-wide, not on the hidden field, so that the user sees it.
             raise ValidationError(
                 "This story changed since you opened this page: it is now "
                 f"{self.article.get_status_display().lower()} at version {self.article.version}. "
                 "Look at it again before deciding.",
                 code="stale",
             )
-        return seen
+        return cleaned
 
 
 class PreviewLinkForm(forms.Form):

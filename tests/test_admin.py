@@ -1,12 +1,16 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from articles import revisions
+from articles.importers import parse_story
 from articles.models import Article
 from tests.conftest import DEMO_STORIES
 from tests.factories import make_article, make_author, make_cta, make_desk, make_image_upload
+from tests.pages import visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -215,7 +219,8 @@ def upload(client, content, name="story.txt"):
 def test_import_shows_what_was_parsed_before_saving(editor_client):
     response = upload(editor_client, DEMO_STORIES[0].read_bytes())
     html = response.content.decode()
-    assert "Key takeaways (4)" in html
+    takeaways = len(parse_story(DEMO_STORIES[0].read_text()).takeaways)
+    assert f"Key takeaways ({takeaways})" in html
     assert "Save as draft" in html
     assert not Article.objects.exists()
 
@@ -227,7 +232,7 @@ def test_import_confirmation_saves_a_draft_and_opens_it(editor_client):
     article = Article.objects.get()
     assert response.url == reverse("admin:articles_article_change", args=[article.pk])
     assert article.status == Article.Status.DRAFT
-    assert article.takeaways.count() == 4
+    assert article.takeaways.count() == len(parse_story(text).takeaways)
 
 
 def test_import_of_a_bad_file_explains_the_problem(editor_client):
@@ -261,3 +266,226 @@ def test_author_autocomplete_finds_authors_by_name(editor_client):
         {"term": "nita", "app_label": "articles", "model_name": "byline", "field_name": "author"},
     )
     assert [r["text"] for r in response.json()["results"]] == ["Nitasha Tiku"]
+
+
+# --- The workflow in the admin ---------------------------------------------------------
+
+Status = Article.Status
+
+
+def change_url(article):
+    return reverse("admin:articles_article_change", args=[article.pk])
+
+
+def edit_post(client, article, **changes):
+    """POST the article's own change form back, as the browser would, with some changes."""
+    response = client.get(change_url(article))
+    data = {}
+    form = response.context["adminform"].form
+    for name in form.fields:
+        value = form[name].value()
+        if value is None:
+            continue
+        data[name] = [getattr(v, "name", v) for v in value] if isinstance(value, list) else value
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data |= {
+            f"{formset.prefix}-TOTAL_FORMS": str(len(formset.forms)),
+            f"{formset.prefix}-INITIAL_FORMS": str(formset.initial_form_count()),
+        }
+        for subform in formset.forms:
+            for name in subform.fields:
+                value = subform[name].value()
+                if value is not None:
+                    data[subform.add_prefix(name)] = value
+    data.pop("hero_image", None)
+    return client.post(change_url(article), data | changes | {"_continue": "1"})
+
+
+def test_writer_sees_only_own_stories_in_the_admin(client, writer, other_writer):
+    make_article(headline="Mine", status=Status.DRAFT, published_at=None, created_by=writer)
+    make_article(headline="Theirs", status=Status.DRAFT, published_at=None, created_by=other_writer)
+    client.force_login(writer)
+    result = client.get(CHANGELIST_URL).context["cl"].result_list
+    assert [a.headline for a in result] == ["Mine"]
+
+
+def test_writer_opening_another_writers_story_gets_403(client, writer, other_writer):
+    theirs = make_article(status=Status.DRAFT, published_at=None, created_by=other_writer)
+    client.force_login(writer)
+    assert client.get(change_url(theirs)).status_code == 403
+    assert client.post(change_url(theirs), {"headline": "Hijacked"}).status_code == 403
+    theirs.refresh_from_db()
+    assert theirs.headline != "Hijacked"
+
+
+def test_writer_sees_own_story_in_review_read_only(client, writer):
+    article = make_article(status=Status.IN_REVIEW, published_at=None, created_by=writer)
+    client.force_login(writer)
+    response = client.get(change_url(article))
+    assert response.status_code == 200
+    assert 'name="_save"' not in response.content.decode()
+    assert client.post(change_url(article), {"headline": "Changed"}).status_code == 403
+
+
+def test_writer_cannot_edit_a_published_story(client, writer):
+    article = make_article(created_by=writer)
+    client.force_login(writer)
+    assert client.post(change_url(article), {"headline": "Changed"}).status_code == 403
+
+
+def test_writer_cannot_set_status_assignment_or_publication_time(client, writer, editor):
+    article = make_article(status=Status.DRAFT, published_at=None, created_by=writer)
+    client.force_login(writer)
+    response = edit_post(
+        client,
+        article,
+        headline="Edited by the writer",
+        status="published",
+        published_at="2020-01-01 00:00",
+        assignee=str(editor.pk),
+        priority="4",
+        created_by=str(editor.pk),
+    )
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.headline == "Edited by the writer"
+    assert (article.status, article.published_at, article.assignee, article.priority) == (
+        Status.DRAFT,
+        None,
+        None,
+        Article.Priority.NORMAL,
+    )
+    assert article.created_by == writer
+
+
+def test_new_story_belongs_to_its_writer(client, writer):
+    client.force_login(writer)
+    client.post(ADD_URL, full_story_post())
+    assert Article.objects.get().created_by == writer
+
+
+def test_editor_assigns_a_story_with_a_due_time(editor_client, editor):
+    article = make_article(status=Status.IN_REVIEW, published_at=None)
+    edit_post(
+        editor_client,
+        article,
+        assignee=str(editor.pk),
+        due_at_0="2030-01-01",
+        due_at_1="09:00",
+        priority="3",
+    )
+    article.refresh_from_db()
+    assert (article.assignee, article.priority) == (editor, Article.Priority.HIGH)
+
+
+def test_writer_submits_from_the_change_page(client, writer):
+    article = make_article(status=Status.DRAFT, published_at=None, created_by=writer)
+    client.force_login(writer)
+    html = client.get(change_url(article)).content.decode()
+    assert "Submit for review" in html
+    assert "Publish now" not in html
+    client.post(reverse("admin:articles_article_transition", args=[article.pk, "submit"]))
+    article.refresh_from_db()
+    assert article.status == Status.IN_REVIEW
+
+
+def test_a_correction_notice_is_shown_to_readers(client, editor_client):
+    article = make_article()
+    edit_post(
+        editor_client,
+        article,
+        notice_kind="correction",
+        notice_text="An earlier version misstated the grant's size.",
+    )
+    text = visible_text(client.get(article.get_absolute_url()).content.decode())
+    assert "Correction" in text
+    assert "An earlier version misstated the grant's size." in text
+
+
+def test_a_notice_needs_its_text(editor_client):
+    article = make_article()
+    response = edit_post(editor_client, article, notice_kind="correction", notice_text="")
+    assert "needs both its kind and its text" in response.content.decode()
+    assert not article.notices.exists()
+
+
+def test_draft_offers_no_notice_to_readers(editor_client):
+    article = make_article(status=Status.DRAFT, published_at=None)
+    assert "notice_kind" not in editor_client.get(change_url(article)).content.decode()
+
+
+def test_second_save_of_the_same_version_is_stopped_and_keeps_both_texts(client, editor, chief):
+    article = make_article(headline="Original headline", status=Status.DRAFT, published_at=None)
+    revisions.record(article, by=editor, summary="Created")
+    first, second = Client(), Client()
+    first.force_login(chief)
+    second.force_login(editor)
+    second_form = second.get(change_url(article))  # the editor opens the story…
+    edit_post(first, article, headline="Chief's headline")  # …the chief saves first
+
+    stale = second_form.context["adminform"].form["loaded_version"].value()
+    response = edit_post(second, article, headline="Editor's headline", loaded_version=stale)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "charlotte saved this story" in html
+    assert "Headline" in html
+    assert 'value="Editor&#x27;s headline"' in html  # the editor's text is shown back
+    article.refresh_from_db()
+    assert article.headline == "Chief's headline"
+
+
+def test_saving_again_after_a_conflict_keeps_the_second_text(editor_client, chief):
+    article = make_article(status=Status.DRAFT, published_at=None)
+    revisions.record(article, by=chief, summary="Created")
+    response = edit_post(editor_client, article, headline="Mine", loaded_version="0")
+    again = response.context["adminform"].form["loaded_version"].value()
+    edit_post(editor_client, article, headline="Mine", loaded_version=again)
+    article.refresh_from_db()
+    assert article.headline == "Mine"
+
+
+def test_change_page_shows_who_else_has_the_story_open(client, editor, chief):
+    article = make_article()
+    other = Client()
+    other.force_login(chief)
+    other.get(change_url(article))
+    client.force_login(editor)
+    html = client.get(change_url(article)).content.decode()
+    assert "charlotte</strong> also opened this story" in html
+
+
+def test_every_admin_save_keeps_a_revision(editor_client):
+    article = make_article(status=Status.DRAFT, published_at=None)
+    edit_post(editor_client, article, headline="First")
+    edit_post(editor_client, article, headline="Second")
+    assert list(article.revisions.values_list("snapshot__headline", flat=True)) == [
+        "Second",
+        "First",
+    ]
+
+
+def test_chief_deletes_to_the_trash_and_restores(client, chief):
+    article = make_article(headline="Deleted by mistake")
+    client.force_login(chief)
+    client.post(reverse("admin:articles_article_delete", args=[article.pk]), {"post": "yes"})
+    article.refresh_from_db()
+    assert article.deleted_at is not None
+    assert article not in client.get(CHANGELIST_URL).context["cl"].result_list
+    assert article in client.get(CHANGELIST_URL, {"trash": "yes"}).context["cl"].result_list
+    client.post(
+        CHANGELIST_URL + "?trash=yes",
+        {"action": "restore_selected", "_selected_action": [article.pk]},
+    )
+    article.refresh_from_db()
+    assert article.deleted_at is None
+
+
+def test_editor_cannot_delete(editor_client):
+    article = make_article()
+    response = editor_client.post(
+        reverse("admin:articles_article_delete", args=[article.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 403
+    article.refresh_from_db()
+    assert article.deleted_at is None

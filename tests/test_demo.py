@@ -14,12 +14,10 @@ def test_demo_is_refused_when_debug_is_off(settings):
     assert not Article.objects.exists()
 
 
-def test_demo_publishes_stories_that_use_every_part(settings, capsys):
+def test_demo_stories_use_every_part(settings, capsys):
     settings.DEBUG = True
     call_command("load_demo")
-    articles = Article.objects.published()
-    assert articles.count() == 3
-    for article in articles:
+    for article in Article.objects.all():
         assert article.dek and article.desk and article.hero_image and article.hero_alt
         assert article.bylines.exists() and article.tags.exists() and article.credits.exists()
         assert article.sections.exclude(heading="").count() >= 3
@@ -29,18 +27,29 @@ def test_demo_publishes_stories_that_use_every_part(settings, capsys):
             article.cta_placements.filter(call_to_action__url__startswith="mailto:").exists()
         )
     output = capsys.readouterr().out
-    assert "http://127.0.0.1:8000/admin/" in output
+    assert "http://127.0.0.1:8000/desk/" in output
     assert "editor / editor-demo-password" in output
 
 
-def test_demo_logins_work(settings):
+def test_demo_fills_every_queue_of_the_desk(settings):
     settings.DEBUG = True
     call_command("load_demo")
-    assert authenticate(username="editor", password="editor-demo-password").is_staff
+    states = sorted(Article.objects.values_list("status", flat=True))
+    assert states == sorted(
+        ["published", "published", "published", "in_review", "changes_requested", "scheduled"]
+    )
+
+
+@pytest.mark.parametrize("role", ["writer", "editor", "chief"])
+def test_demo_logins_work_in_their_roles(settings, role):
+    settings.DEBUG = True
+    call_command("load_demo")
+    user = authenticate(username=role, password=f"{role}-demo-password")
+    assert [group.name for group in user.groups.all()] == [role.capitalize()]
 
 
 def test_loading_the_demo_twice_changes_nothing(settings):
     settings.DEBUG = True
     call_command("load_demo")
     call_command("load_demo")
-    assert Article.objects.count() == 3
+    assert Article.objects.count() == 6

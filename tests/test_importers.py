@@ -132,11 +132,8 @@ def test_update_replaces_the_parts_of_the_existing_story(tmp_path):
     )
     call_command("import_article", str(write(tmp_path, "story.txt", text)), "--update")
     article = Article.objects.get()
-    assert [t.text for t in article.takeaways.all()][:2] == [
-        "Changed.",
-        parse_story(DEMO_STORIES[0].read_text()).takeaways[0],
-    ]
-    assert article.takeaways.count() == 5
+    original = parse_story(DEMO_STORIES[0].read_text()).takeaways
+    assert [t.text for t in article.takeaways.all()] == ["Changed.", *original]
 
 
 @pytest.mark.django_db

@@ -1,6 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 
 from articles.demo import DemoRefused, create_demo_users, load_demo_stories
+
+DUMMY_MAILER = "django.core.mail.backends.dummy.EmailBackend"
 
 
 class Command(BaseCommand):
@@ -14,11 +17,15 @@ class Command(BaseCommand):
             logins = create_demo_users()
         except DemoRefused as error:
             raise CommandError(str(error)) from None
-        articles = load_demo_stories()
+        # The demo's own editorial decisions would each email the demo writer.
+        with override_settings(MAILERS={"default": {"BACKEND": DUMMY_MAILER}}):
+            articles = load_demo_stories()
         self.stdout.write(self.style.SUCCESS("Newsroom demo is ready."))
         self.stdout.write(f"  Front page:  {base_url}/")
         for article in articles:
-            self.stdout.write(f"  Story:       {base_url}{article.get_absolute_url()}")
+            state = article.get_status_display().lower()
+            self.stdout.write(f"  Story:       {base_url}{article.get_absolute_url()}  ({state})")
+        self.stdout.write(f"  The desk:    {base_url}/desk/")
         self.stdout.write(f"  Admin:       {base_url}/admin/")
         for username, password in logins.items():
             self.stdout.write(f"  Log in as:   {username} / {password}")
