@@ -274,3 +274,19 @@ def test_trashed_story_cannot_be_moved(chief, editor):
     article.refresh_from_db()
     with pytest.raises(PermissionDenied):
         workflow.take("unpublish", article, by=editor)
+
+
+def test_publish_scheduled_command_finalises_what_is_due(editor, writer, capsys):
+    from django.core.management import call_command
+
+    due = story_in(Status.APPROVED, owner=writer, headline="Due now")
+    later = story_in(Status.APPROVED, owner=writer, headline="Due tomorrow")
+    workflow.take("schedule", due, by=editor, when=timezone.now() + timedelta(minutes=1))
+    workflow.take("schedule", later, by=editor, when=timezone.now() + timedelta(days=1))
+    Article.objects.filter(pk=due.pk).update(published_at=timezone.now() - timedelta(minutes=1))
+    call_command("publish_scheduled")
+    due.refresh_from_db()
+    later.refresh_from_db()
+    assert (due.status, later.status) == (Status.PUBLISHED, Status.SCHEDULED)
+    assert "Due now" in capsys.readouterr().out
+    assert due.events.last().who == "Scheduler"
