@@ -1,9 +1,11 @@
 import math
 import re
 from datetime import timedelta
+from html import unescape
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -98,8 +100,23 @@ class Author(models.Model):
 class Tag(TagBase):
     """A hashtag. Stored as typed ("EthicalAI"); readers see it as #EthicalAI."""
 
+    # "Ethical AI", "#ethical-ai" and "EthicalAI" have one key, so they are one tag.
+    key = models.CharField(max_length=100, unique=True, editable=False)
+    description = models.TextField(
+        blank=True, help_text="A sentence or two shown at the top of the tag's page."
+    )
+    is_internal = models.BooleanField(
+        "internal",
+        default=False,
+        help_text="For planning only: never shown to readers, in feeds or in search engines.",
+    )
+
     class Meta:
         ordering = ["name"]
+
+    def save(self, *args, **kwargs):
+        self.key = tag_key(self.name)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("articles:tag", args=[self.slug])
@@ -107,6 +124,11 @@ class Tag(TagBase):
     @property
     def hashtag(self) -> str:
         return hashtag(self.name)
+
+
+def tag_key(name: str) -> str:
+    """Return what makes two spellings of a tag the same tag: letters and digits, lowercased."""
+    return re.sub(r"[\W_]+", "", name).lower()
 
 
 def hashtag(name: str) -> str:
@@ -225,6 +247,50 @@ class Article(models.Model):
     hero_credit = models.CharField(
         "photo credit", max_length=120, blank=True, help_text="e.g. “Photo: Ana Ruiz / Newsroom”."
     )
+    hero_focus_x = models.PositiveSmallIntegerField(
+        "focal point across (%)",
+        default=50,
+        validators=[MaxValueValidator(100)],
+        help_text="Where the picture's subject is, from the left edge (0) to the right (100). "
+        "Crops for sharing keep this point in view.",
+    )
+    hero_focus_y = models.PositiveSmallIntegerField(
+        "focal point down (%)",
+        default=50,
+        validators=[MaxValueValidator(100)],
+        help_text="From the top edge (0) to the bottom (100).",
+    )
+    # Resized copies of the hero image, made once when it is saved (articles/images.py).
+    hero_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    seo_title = models.CharField(
+        "search title",
+        max_length=70,
+        blank=True,
+        help_text="The title search engines and social networks show. Empty: the headline.",
+    )
+    seo_description = models.CharField(
+        "search description",
+        max_length=200,
+        blank=True,
+        help_text="The summary search engines and social networks show. Empty: the dek.",
+    )
+    social_image = models.ImageField(
+        "sharing image",
+        upload_to="articles/social/%Y/%m/",
+        blank=True,
+        validators=[
+            FileExtensionValidator(["jpg", "jpeg", "png", "webp"]),
+            validate_image_upload,
+        ],
+        help_text="The picture shown when the story is shared. Empty: the hero image, "
+        "cropped around its focal point.",
+    )
+    canonical_is_original = models.BooleanField(
+        "point search engines at the original",
+        default=False,
+        help_text="For a rewrite of another outlet's story: the canonical link goes to the "
+        "first credit's link instead of this page.",
+    )
     closing = rich_text_field(
         verbose_name="closing paragraph",
         blank=True,
@@ -243,6 +309,9 @@ class Article(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField("updated", auto_now=True)
     word_count = models.PositiveIntegerField(default=0, editable=False)
+    # Plain text of the body and the takeaways, kept for search (refresh_word_count()).
+    body_text = models.TextField(blank=True, editable=False)
+    takeaways_text = models.TextField(blank=True, editable=False)
     created_by = models.ForeignKey(
         "auth.User",
         null=True,
@@ -334,12 +403,19 @@ class Article(models.Model):
         return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
 
     def refresh_word_count(self):
-        """Recount the words of every part; call after the parts were saved."""
-        words = count_words(self.headline) + count_words(self.dek) + count_words(self.closing)
-        words += sum(count_words(body) for body in self.sections.values_list("body", flat=True))
-        words += sum(count_words(text) for text in self.takeaways.values_list("text", flat=True))
-        Article.objects.filter(pk=self.pk).update(word_count=words)
-        self.word_count = words
+        """Recount the words and refresh the search text; call after the parts were saved."""
+        sections = self.sections.values_list("heading", "body")
+        body = " ".join(
+            unescape(strip_tags(part)) for section in sections for part in section if part
+        )
+        body = " ".join(f"{body} {unescape(strip_tags(self.closing))}".split())
+        takeaways = " ".join(self.takeaways.values_list("text", flat=True))
+        words = count_words(self.headline) + count_words(self.dek)
+        words += len(body.split()) + len(takeaways.split())
+        Article.objects.filter(pk=self.pk).update(
+            word_count=words, body_text=body, takeaways_text=takeaways
+        )
+        self.word_count, self.body_text, self.takeaways_text = words, body, takeaways
 
 
 class Byline(models.Model):
@@ -460,6 +536,18 @@ class CallToAction(models.Model):
         help_text="Where the button goes: https://…, mailto:… or tel:….",
     )
     organisation = models.CharField(max_length=120, blank=True)
+    starts_at = models.DateTimeField(
+        "show from", null=True, blank=True, help_text="Empty: from now on."
+    )
+    ends_at = models.DateTimeField(
+        "show until",
+        null=True,
+        blank=True,
+        help_text="After this, the block disappears from every story; no story needs editing.",
+    )
+    utm_source = models.CharField("UTM source", max_length=60, blank=True)
+    utm_medium = models.CharField("UTM medium", max_length=60, blank=True)
+    utm_campaign = models.CharField("UTM campaign", max_length=60, blank=True)
     articles = models.ManyToManyField(
         Article, through="ArticleCallToAction", related_name="calls_to_action"
     )
@@ -478,6 +566,34 @@ class CallToAction(models.Model):
                 "A button needs both a label and a link; leave both empty for text only.",
                 code="button_incomplete",
             )
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError(
+                {"ends_at": "The end must come after the start."}, code="dates_reversed"
+            )
+
+    def is_showing(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (self.starts_at is None or self.starts_at <= now) and (
+            self.ends_at is None or now < self.ends_at
+        )
+
+    @property
+    def link(self) -> str:
+        """The button's address, with the campaign's UTM parameters added to web links."""
+        utm = {
+            name: value
+            for name, value in [
+                ("utm_source", self.utm_source),
+                ("utm_medium", self.utm_medium),
+                ("utm_campaign", self.utm_campaign),
+            ]
+            if value
+        }
+        if not utm or not self.url.startswith(("http://", "https://")):
+            return self.url
+        parts = urlsplit(self.url)
+        query = urlencode([*parse_qsl(parts.query), *utm.items()])
+        return urlunsplit(parts._replace(query=query))
 
 
 class ArticleCallToAction(models.Model):
