@@ -228,6 +228,7 @@ class ArticleAdmin(SortableAdmin):
         "credits",
         "cta_placements",
         "Hero image",
+        "Search engines and sharing",
         "Assignment",
         "Publication",
         "History",
@@ -246,8 +247,27 @@ class ArticleAdmin(SortableAdmin):
             (
                 "Hero image",
                 {
-                    "fields": ["hero_image", "hero_alt", "hero_caption", "hero_credit"],
+                    "fields": [
+                        "hero_image",
+                        "hero_alt",
+                        "hero_caption",
+                        "hero_credit",
+                        ("hero_focus_x", "hero_focus_y"),
+                    ],
                     "description": "Optional. With a picture, alt text is required.",
+                },
+            ),
+            (
+                "Search engines and sharing",
+                {
+                    "fields": [
+                        "seo_title",
+                        "seo_description",
+                        "social_image",
+                        "canonical_is_original",
+                    ],
+                    "classes": ["collapse"],
+                    "description": "Optional. Empty fields use the headline, dek and hero image.",
                 },
             ),
             ("Publication", {"fields": ["status", "published_at", "updated_at", "reading_time"]}),
@@ -565,9 +585,34 @@ class DeskAdmin(admin.ModelAdmin):
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
-    list_display = ["name", "hashtag", "slug"]
+    list_display = ["name", "hashtag", "is_internal", "story_count"]
+    list_filter = ["is_internal"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug", "description", "is_internal"]
+    actions = ["merge_tags"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(story_count=Count("tagged_articles"))
+
+    @admin.display(description="stories", ordering="story_count")
+    def story_count(self, tag):
+        return tag.story_count
+
+    @admin.action(
+        description="Merge the selected tags into the most used one", permissions=["change"]
+    )
+    def merge_tags(self, request, queryset):
+        tags = list(queryset.order_by("-story_count", "pk"))
+        if len(tags) < 2:
+            self.message_user(request, "Select at least two tags to merge.", messages.WARNING)
+            return
+        survivor, duplicates = tags[0], tags[1:]
+        names = ", ".join(tag.hashtag for tag in duplicates)
+        moved = survivor.absorb(duplicates)
+        self.message_user(
+            request, f"Merged {names} into {survivor.hashtag}; {moved} stories moved."
+        )
 
 
 @admin.register(Notice)
@@ -602,10 +647,25 @@ class PreviewLinkAdmin(admin.ModelAdmin):
 
 @admin.register(CallToAction)
 class CallToActionAdmin(admin.ModelAdmin):
-    list_display = ["name", "text", "button_label", "url", "use_count"]
+    list_display = ["name", "text", "button_label", "url", "showing", "use_count"]
     search_fields = ["name", "text", "organisation"]
-    fields = ["name", "text", "organisation", "button_label", "url", "used_in"]
+    fieldsets = [
+        (None, {"fields": ["name", "text", "organisation", "button_label", "url"]}),
+        ("When", {"fields": [("starts_at", "ends_at")]}),
+        (
+            "Campaign tracking",
+            {
+                "fields": [("utm_source", "utm_medium", "utm_campaign")],
+                "description": "Added to web links as utm_… parameters.",
+            },
+        ),
+        ("Where it is used", {"fields": ["used_in"]}),
+    ]
     readonly_fields = ["used_in"]
+
+    @admin.display(description="showing now", boolean=True)
+    def showing(self, cta):
+        return cta.is_showing()
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(use_count=Count("placements"))

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from articles import revisions
 from articles.importers import MAX_STORY_BYTES, StoryFormatError, decode_story, parse_story
-from articles.models import Article, Notice
+from articles.models import Article, Desk, Notice, Tag
 
 
 class TagSelectWidget(forms.SelectMultiple):
@@ -54,7 +54,7 @@ class TagSelectWidget(forms.SelectMultiple):
 
 
 class TagNamesField(forms.MultipleChoiceField):
-    """Free-form tag names: "#EthicalAI" and "EthicalAI" are the same tag."""
+    """Free-form tag names: "#Ethical AI", "ethical-ai" and "EthicalAI" are the same tag."""
 
     widget = TagSelectWidget
 
@@ -62,16 +62,10 @@ class TagNamesField(forms.MultipleChoiceField):
         return True
 
     def clean(self, value):
-        names = {}
-        for raw in super().clean(value):
-            name = raw.strip().lstrip("#").strip()
-            if len(name) > 100:
-                raise ValidationError(
-                    "A tag can be at most 100 characters long.", code="tag_too_long"
-                )
-            if name:
-                names.setdefault(name.lower(), name)
-        return list(names.values())
+        names = Tag.objects.canonical_names(super().clean(value))
+        if any(len(name) > 100 for name in names):
+            raise ValidationError("A tag can be at most 100 characters long.", code="tag_too_long")
+        return names
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -151,7 +145,13 @@ class ArticleAdminForm(forms.ModelForm):
             "hero_alt",
             "hero_caption",
             "hero_credit",
+            "hero_focus_x",
+            "hero_focus_y",
             "closing",
+            "seo_title",
+            "seo_description",
+            "social_image",
+            "canonical_is_original",
             "assignee",
             "due_at",
             "priority",
@@ -281,3 +281,29 @@ class ReviewerCommentForm(forms.Form):
         max_length=5000,
         help_text="The editors see this in the story's history.",
     )
+
+
+CONTROL_CHARACTERS = dict.fromkeys(range(32)) | {127: None}
+
+
+class SearchForm(forms.Form):
+    """The reader's search box and filters. Anything typed gives a page, never an error."""
+
+    MAX_QUERY = 200
+
+    q = forms.CharField(label="Search for", required=False)
+    desk = forms.ModelChoiceField(
+        queryset=Desk.objects.all(), to_field_name="slug", required=False, empty_label="All desks"
+    )
+    tag = forms.SlugField(required=False, allow_unicode=True, max_length=100)
+    published_after = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    published_before = forms.DateField(
+        label="Until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean_q(self):
+        # Control characters are dropped and very long queries cut, rather than refused.
+        text = self.cleaned_data["q"].translate(CONTROL_CHARACTERS)
+        return " ".join(text.split())[: self.MAX_QUERY]

@@ -259,10 +259,7 @@ def save_story(story: ParsedStory, *, update=False, by=None) -> Article:
         )
         for position, text in enumerate(story.calls_to_action)
     )
-    article.tags.clear()
-    for name in story.tags:
-        # One at a time: readers and the export show hashtags in the order they were given.
-        article.tags.add(name)
+    article.set_hashtags(story.tags)
     article.refresh_word_count()
     revisions.record(article, by=by, summary="Imported from a story file")
     return article

@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -97,6 +97,24 @@ class Author(models.Model):
         return reverse("articles:author", args=[self.slug])
 
 
+class TagQuerySet(models.QuerySet):
+    def public(self):
+        """Tags readers may see: not the internal planning tags."""
+        return self.filter(is_internal=False)
+
+    def canonical_names(self, names) -> list[str]:
+        """Map typed tags to existing spellings ("#ethical ai" -> "EthicalAI"), without repeats."""
+        cleaned = [" ".join(name.strip().lstrip("#").split()) for name in names]
+        cleaned = [name for name in cleaned if tag_key(name)]
+        existing = dict(
+            self.filter(key__in=[tag_key(name) for name in cleaned]).values_list("key", "name")
+        )
+        canonical = {}
+        for name in cleaned:
+            canonical.setdefault(tag_key(name), existing.get(tag_key(name), name))
+        return list(canonical.values())
+
+
 class Tag(TagBase):
     """A hashtag. Stored as typed ("EthicalAI"); readers see it as #EthicalAI."""
 
@@ -111,12 +129,27 @@ class Tag(TagBase):
         help_text="For planning only: never shown to readers, in feeds or in search engines.",
     )
 
+    objects = TagQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
     def save(self, *args, **kwargs):
         self.key = tag_key(self.name)
         super().save(*args, **kwargs)
+
+    @transaction.atomic
+    def absorb(self, duplicates) -> int:
+        """Merge duplicate tags into this one: their stories move here; return how many moved."""
+        moved = 0
+        for duplicate in duplicates:
+            if duplicate.pk == self.pk:
+                continue
+            already = TaggedArticle.objects.filter(tag=self).values("content_object")
+            duplicate.tagged_articles.filter(content_object__in=already).delete()
+            moved += duplicate.tagged_articles.update(tag=self)
+            duplicate.delete()
+        return moved
 
     def get_absolute_url(self):
         return reverse("articles:tag", args=[self.slug])
@@ -401,6 +434,13 @@ class Article(models.Model):
     @property
     def reading_minutes(self) -> int:
         return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+
+    def set_hashtags(self, names) -> None:
+        """Replace the story's tags, keeping the given order and existing spellings."""
+        self.tags.clear()
+        for name in Tag.objects.canonical_names(names):
+            # One at a time: readers see hashtags in the order the editor gave them.
+            self.tags.add(name)
 
     def refresh_word_count(self):
         """Recount the words and refresh the search text; call after the parts were saved."""

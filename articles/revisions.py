@@ -125,9 +125,7 @@ def restore(revision: Revision, *, by) -> Revision:
         for position, placed in enumerate(data["calls_to_action"])
         if placed["call_to_action_id"] in ctas
     )
-    article.tags.clear()
-    for name in data["tags"]:
-        article.tags.add(name)
+    article.set_hashtags(data["tags"])
     article.refresh_word_count()
     return record(article, by=by, summary=f"Restored version {revision.version}")
 

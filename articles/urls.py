@@ -6,6 +6,7 @@ app_name = "articles"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("search/", views.SearchView.as_view(), name="search"),
     path("stories/<slug:slug>/", views.ArticleDetailView.as_view(), name="detail"),
     path("desks/<slug:slug>/", views.DeskView.as_view(), name="desk"),
     path("tags/<str:slug>/", views.TagView.as_view(), name="tag"),

@@ -1,10 +1,12 @@
-from django.db.models import Prefetch
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView
 
-from articles import workflow
+from articles import search, seo, workflow
+from articles.forms import SearchForm
 from articles.models import (
     Article,
     ArticleCallToAction,
@@ -18,18 +20,48 @@ from articles.models import (
 LISTING_PAGE_SIZE = 12
 
 
+RELATED_STORIES = 3
+SEARCH_PAGE_SIZE = 10
+
+
 def live_parts(article: Article) -> dict:
     """Return the parts of a saved story, read from its prefetched relations."""
+    now = timezone.now()
     return {
         "article": article,
         "sections": list(article.sections.all()),
         "takeaways": list(article.takeaways.all()),
         "credits": list(article.credits.all()),
-        "hashtags": [item.tag for item in article.tagged_items.all()],
+        "hashtags": [item.tag for item in article.tagged_items.all() if not item.tag.is_internal],
         "authors": [byline.author for byline in article.bylines.all()],
-        "placed_ctas": [(p.placement, p.call_to_action) for p in article.cta_placements.all()],
+        # A block outside its dates disappears from every story without editing any.
+        "placed_ctas": [
+            (placed.placement, placed.call_to_action)
+            for placed in article.cta_placements.all()
+            if placed.call_to_action.is_showing(now)
+        ],
         "notices": list(article.notices.all()),
     }
+
+
+def related_stories(article: Article, hashtags) -> list[Article]:
+    """Published stories sharing the most tags with this one, then its desk; one query."""
+    tag_ids = [tag.pk for tag in hashtags]
+    return list(
+        Article.objects.published()
+        .exclude(pk=article.pk)
+        .annotate(
+            shared_tags=Count("tagged_items", filter=Q(tagged_items__tag_id__in=tag_ids)),
+            same_desk=Case(
+                When(desk_id=article.desk_id, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .filter(Q(shared_tags__gt=0) | Q(same_desk=1))
+        .select_related("desk")
+        .order_by("-shared_tags", "-same_desk", "-published_at")[:RELATED_STORIES]
+    )
 
 
 def story_context(parts: dict, *, is_preview: bool) -> dict:
@@ -82,7 +114,7 @@ class HomeView(ArticleListView):
     template_name = "articles/home.html"
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+        context = super().get_context_data(json_ld=seo.website(self.request), **kwargs)
         if context["page_obj"].number == 1 and context["articles"]:
             # The newest story leads the front page; the rest follow as cards.
             context["lead"], *context["articles"] = context["articles"]
@@ -104,7 +136,7 @@ class TagView(ArticleListView):
     template_name = "articles/tag.html"
 
     def get_queryset(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        self.tag = get_object_or_404(Tag.objects.public(), slug=self.kwargs["slug"])
         return super().get_queryset().filter(tags=self.tag)
 
     def get_context_data(self, **kwargs):
@@ -134,7 +166,12 @@ class ArticleDetailView(DetailView):
         return article
 
     def get_context_data(self, **kwargs):
-        return story_context(live_parts(self.object), is_preview=not self.object.is_published)
+        parts = live_parts(self.object)
+        return {
+            **story_context(parts, is_preview=not self.object.is_published),
+            "meta": seo.story_metadata(self.request, self.object, parts),
+            "related": related_stories(self.object, parts["hashtags"]),
+        }
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
@@ -142,3 +179,42 @@ class ArticleDetailView(DetailView):
             add_never_cache_headers(response)
             response["X-Robots-Tag"] = "noindex"
         return response
+
+
+class SearchView(ListView):
+    """Search published stories: PostgreSQL full-text search, or a simpler match on SQLite."""
+
+    template_name = "articles/search.html"
+    context_object_name = "results"
+    paginate_by = SEARCH_PAGE_SIZE
+
+    def get_queryset(self):
+        self.form = SearchForm(self.request.GET or None)
+        if not self.form.is_valid() or not self.form.cleaned_data["q"]:
+            return Article.objects.none()
+        filters = self.form.cleaned_data
+        stories = Article.objects.published().select_related("desk").with_bylines()
+        if filters["desk"]:
+            stories = stories.filter(desk=filters["desk"])
+        if filters["tag"]:
+            stories = stories.filter(tags__slug=filters["tag"], tags__is_internal=False)
+        if filters["published_after"]:
+            stories = stories.filter(published_at__date__gte=filters["published_after"])
+        if filters["published_before"]:
+            stories = stories.filter(published_at__date__lte=filters["published_before"])
+        return search.matching(stories, filters["q"])
+
+    def paginate_queryset(self, queryset, page_size):
+        # A page number that does not exist shows the nearest page, not an error.
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(form=self.form, **kwargs)
+        context["query"] = self.form.cleaned_data.get("q", "") if self.form.is_bound else ""
+        context["filters"] = self.request.GET.copy()
+        context["filters"].pop("page", None)
+        for story in context["results"]:
+            story.snippet = search.snippet(story, context["query"])
+        return context

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
-from articles.models import Article, CallToAction, Section, hashtag
+from articles.models import Article, CallToAction, Section, Tag, hashtag
 from articles.validators import validate_link_url
 from tests.factories import make_article, make_image_upload
 
@@ -152,3 +152,59 @@ def test_hero_image_needs_alt_text():
 def test_hero_image_records_its_dimensions():
     article = make_article(hero_image=make_image_upload(size=(64, 48)), hero_alt="A test card")
     assert (article.hero_width, article.hero_height) == (64, 48)
+
+
+@pytest.mark.parametrize(
+    "spelling", ["#EthicalAI", "ethicalai", "Ethical AI", "#ethical-ai", " ETHICAL_AI "]
+)
+def test_tag_spellings_map_to_one_tag(spelling):
+    first = make_article(tags=[])
+    first.set_hashtags(["EthicalAI"])
+    second = make_article(tags=[])
+    second.set_hashtags([spelling])
+    assert list(second.tags.names()) == ["EthicalAI"]
+    assert Tag.objects.count() == 1
+
+
+def test_merging_tags_moves_their_stories_to_the_survivor():
+    both = make_article(tags=["AI", "ArtificialIntelligence"])
+    one = make_article(tags=["ArtificialIntelligence"])
+    survivor = Tag.objects.get(name="AI")
+    moved = survivor.absorb([Tag.objects.get(name="ArtificialIntelligence")])
+    assert moved == 1
+    assert list(both.tags.names()) == ["AI"]
+    assert list(one.tags.names()) == ["AI"]
+    assert not Tag.objects.filter(name="ArtificialIntelligence").exists()
+
+
+def test_call_to_action_outside_its_dates_disappears_from_stories(client):
+    article = make_article(ctas=1)
+    cta = article.cta_placements.get().call_to_action
+    cta.ends_at = timezone.now() - timedelta(minutes=1)
+    cta.save()
+    assert cta.text not in client.get(article.get_absolute_url()).content.decode()
+    cta.ends_at, cta.starts_at = None, timezone.now() + timedelta(days=1)
+    cta.save()
+    assert cta.text not in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_call_to_action_link_carries_its_utm_parameters():
+    cta = CallToAction(
+        url="https://example.com/book?ref=news", utm_source="newsroom", utm_campaign="ai strategy"
+    )
+    assert (
+        cta.link == "https://example.com/book?ref=news&utm_source=newsroom&utm_campaign=ai+strategy"
+    )
+    assert (
+        CallToAction(url="mailto:desk@example.com", utm_source="x").link
+        == "mailto:desk@example.com"
+    )
+
+
+def test_call_to_action_end_must_follow_its_start():
+    cta = CallToAction(
+        name="x", text="y", starts_at=timezone.now(), ends_at=timezone.now() - timedelta(days=1)
+    )
+    with pytest.raises(ValidationError) as error:
+        cta.full_clean()
+    assert "ends_at" in error.value.message_dict

@@ -16,8 +16,8 @@ from tests.pages import assert_in_order, visible_text
 pytestmark = pytest.mark.django_db
 
 # article, sections, takeaways, credits, notices, hashtags, bylines, calls to action,
-# and the desk menu when its cache is cold
-ARTICLE_QUERY_BUDGET = 9
+# related stories, and the desk menu when its cache is cold
+ARTICLE_QUERY_BUDGET = 10
 # count, page of stories, their bylines, desk menu (+1 for the desk, tag or author itself)
 LISTING_QUERY_BUDGET = 5
 

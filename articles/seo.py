@@ -1,0 +1,191 @@
+"""What search engines and social networks read about a page: titles, descriptions,
+canonical links, sharing images, and schema.org structured data.
+
+Structured data is built as Python data and serialised by `as_json_ld()`, never assembled
+as text, so nothing an editor types can break out of the <script> element.
+"""
+
+import json
+
+from django.conf import settings
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+
+# Google shows at most this much of a NewsArticle headline.
+MAX_HEADLINE = 110
+DESCRIPTION_WORDS = 30
+# Like django.utils.html.json_script: these cannot close the <script> element once escaped.
+JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def as_json_ld(data: dict) -> str:
+    """Serialise structured data for a <script type="application/ld+json"> element."""
+    return mark_safe(json.dumps(data, ensure_ascii=False).translate(JSON_ESCAPES))
+
+
+def absolute(request, url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else request.build_absolute_uri(url)
+
+
+def publisher(request) -> dict:
+    return {
+        "@type": "NewsMediaOrganization",
+        "name": settings.SITE_NAME,
+        "url": absolute(request, reverse("articles:home")),
+        "logo": {
+            "@type": "ImageObject",
+            "url": absolute(request, static("img/logo.png")),
+            "width": 512,
+            "height": 512,
+        },
+    }
+
+
+def sharing_image(request, article) -> dict | None:
+    """The picture a shared link shows: the editor's choice, else the focal-point crop."""
+    if article.social_image:
+        return {"url": absolute(request, article.social_image.url)}
+    social = (article.hero_renditions or {}).get("social")
+    if social:
+        return {**social, "url": absolute(request, social["url"])}
+    if article.hero_image:
+        return {
+            "url": absolute(request, article.hero_image.url),
+            "width": article.hero_width,
+            "height": article.hero_height,
+        }
+    return None
+
+
+def story_metadata(request, article, parts: dict) -> dict:
+    """Everything the story page's <head> needs, from the story and its parts."""
+    url = absolute(request, article.get_absolute_url())
+    original = next((credit.url for credit in parts["credits"] if credit.url), "")
+    description = (
+        article.seo_description
+        or article.dek
+        or Truncator(strip_tags(article.body_text)).words(DESCRIPTION_WORDS)
+    )
+    image = sharing_image(request, article)
+    keywords = [tag.name for tag in parts["hashtags"]]
+    return {
+        "title": article.seo_title or article.headline,
+        "description": description,
+        "url": url,
+        "canonical": original if article.canonical_is_original and original else url,
+        "image": image,
+        "keywords": keywords,
+        "json_ld": as_json_ld(
+            {
+                "@context": "https://schema.org",
+                "@graph": [
+                    news_article(request, article, parts, url, description, image),
+                    breadcrumbs(request, article, url),
+                ],
+            }
+        ),
+    }
+
+
+def news_article(request, article, parts, url, description, image) -> dict:
+    data = {
+        "@type": "NewsArticle",
+        "@id": f"{url}#article",
+        "mainEntityOfPage": url,
+        "url": url,
+        "headline": Truncator(article.headline).chars(MAX_HEADLINE),
+        "description": description,
+        "inLanguage": "en-GB",
+        "wordCount": article.word_count,
+        "author": [
+            {
+                "@type": "Person",
+                "name": author.name,
+                "url": absolute(request, author.get_absolute_url()),
+            }
+            for author in parts["authors"]
+        ],
+        "publisher": publisher(request),
+        "keywords": [tag.name for tag in parts["hashtags"]],
+        "isAccessibleForFree": True,
+    }
+    if article.published_at:
+        data["datePublished"] = article.published_at.isoformat(timespec="seconds")
+        data["dateModified"] = max(article.published_at, article.updated_at).isoformat(
+            timespec="seconds"
+        )
+    if image:
+        data["image"] = [image["url"]]
+    if article.desk:
+        data["articleSection"] = article.desk.name
+    based_on = [
+        {
+            "@type": "CreativeWork",
+            **({"url": credit.url} if credit.url else {}),
+            "author": {"@type": "Person", "name": credit.name},
+            **(
+                {"publisher": {"@type": "Organization", "name": credit.organisation}}
+                if credit.organisation
+                else {}
+            ),
+        }
+        for credit in parts["credits"]
+    ]
+    if based_on:
+        data["isBasedOn"] = based_on
+    if parts["notices"]:
+        data["correction"] = [
+            {
+                "@type": "CorrectionComment",
+                "text": f"{notice.get_kind_display()}: {notice.text}",
+                "datePublished": notice.created_at.isoformat(timespec="seconds"),
+            }
+            for notice in parts["notices"]
+        ]
+    return data
+
+
+def breadcrumbs(request, article, url) -> dict:
+    trail = [(settings.SITE_NAME, absolute(request, reverse("articles:home")))]
+    if article.desk:
+        trail.append((article.desk.name, absolute(request, article.desk.get_absolute_url())))
+    trail.append((article.headline, url))
+    return {
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": position, "name": name, "item": item}
+            for position, (name, item) in enumerate(trail, start=1)
+        ],
+    }
+
+
+def website(request) -> str:
+    """The home page's structured data: the site, its publisher and its search box."""
+    home = absolute(request, reverse("articles:home"))
+    search = absolute(request, reverse("articles:search"))
+    return as_json_ld(
+        {
+            "@context": "https://schema.org",
+            "@graph": [
+                {
+                    "@type": "WebSite",
+                    "@id": f"{home}#website",
+                    "url": home,
+                    "name": settings.SITE_NAME,
+                    "inLanguage": "en-GB",
+                    "publisher": publisher(request),
+                    "potentialAction": {
+                        "@type": "SearchAction",
+                        "target": {
+                            "@type": "EntryPoint",
+                            "urlTemplate": f"{search}?q={{search_term_string}}",
+                        },
+                        "query-input": "required name=search_term_string",
+                    },
+                }
+            ],
+        }
+    )

@@ -1,0 +1,139 @@
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, Section
+from tests.factories import make_article, make_desk
+from tests.pages import visible_text
+
+pytestmark = pytest.mark.django_db
+SEARCH = reverse("articles:search")
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL full-text search only"
+)
+
+
+def story(headline, *, dek="A dek.", body="Plain words.", **fields):
+    article = make_article(headline=headline, dek=dek, sections=0, **fields)
+    Section.objects.create(article=article, body=f"<p>{body}</p>")
+    article.refresh_word_count()
+    return article
+
+
+def result_headlines(client, **params):
+    response = client.get(SEARCH, params)
+    assert response.status_code == 200
+    return [story.headline for story in response.context["results"]]
+
+
+def test_headline_match_ranks_above_dek_above_body(client):
+    story("Body story", body="The council approved the zeppelin port.")
+    story("Dek story", dek="Plans for a zeppelin port.")
+    story("Zeppelin headline story")
+    assert result_headlines(client, q="zeppelin") == [
+        "Zeppelin headline story",
+        "Dek story",
+        "Body story",
+    ]
+
+
+def test_every_word_must_match(client):
+    story("Harbour ferries go electric", body="Batteries charge in six minutes.")
+    story("Harbour crane replaced", body="A new crane arrived.")
+    assert result_headlines(client, q="harbour batteries") == ["Harbour ferries go electric"]
+
+
+def test_snippet_marks_the_matching_words(client):
+    story("A story", body="The lab opened with soldering stations and robots for teenagers.")
+    html = client.get(SEARCH, {"q": "soldering"}).content.decode()
+    assert "<mark>soldering</mark>" in html
+
+
+def test_snippet_escapes_story_text(client):
+    story("A story", body="Rates &lt; 5% while soldering &lt;script&gt;x()&lt;/script&gt;")
+    html = client.get(SEARCH, {"q": "soldering"}).content.decode()
+    assert "<script>x()" not in html
+
+
+@on_postgresql
+def test_postgresql_search_stems_words(client):
+    story("Artists protested the model")
+    assert result_headlines(client, q="protesting") == ["Artists protested the model"]
+
+
+def test_drafts_embargoed_and_trashed_stories_are_never_found(client):
+    story("Visible zeppelin")
+    story("Draft zeppelin", status=Article.Status.DRAFT, published_at=None)
+    story(
+        "Embargoed zeppelin",
+        status=Article.Status.SCHEDULED,
+        published_at=timezone.now() + timedelta(hours=1),
+    )
+    story("Trashed zeppelin", deleted_at=timezone.now())
+    assert result_headlines(client, q="zeppelin") == ["Visible zeppelin"]
+
+
+def test_filters_by_desk_tag_and_date(client):
+    science = make_desk(name="Science")
+    story("Zeppelin science", desk=science, tags=["Air"])
+    story("Zeppelin local", published_at=timezone.now() - timedelta(days=40))
+    assert result_headlines(client, q="zeppelin", desk="science") == ["Zeppelin science"]
+    assert result_headlines(client, q="zeppelin", tag="air") == ["Zeppelin science"]
+    since = (timezone.localdate() - timedelta(days=7)).isoformat()
+    assert result_headlines(client, q="zeppelin", published_after=since) == ["Zeppelin science"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        '"unclosed quote',
+        "zeppelin OR -port & | ! ( ) :* <->",
+        "x" * 10_000,
+        "zep\x00pelin\x07\x1b[31m",
+        "' OR 1=1; DROP TABLE articles_article; --",
+        "%_\\",
+        "😀 zeppelin",
+    ],
+    ids=["empty", "quote", "operators", "huge", "control", "sql", "wildcards", "emoji"],
+)
+def test_any_query_gives_a_normal_page(client, query):
+    story("Zeppelin story")
+    response = client.get(SEARCH, {"q": query})
+    assert response.status_code == 200
+    assert "Search" in visible_text(response.content.decode())
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"desk": "no-such-desk"},
+        {"published_after": "not-a-date"},
+        {"page": "abc"},
+        {"page": "999"},
+        {"tag": "x" * 500},
+    ],
+)
+def test_odd_filters_and_pages_give_a_normal_page(client, params):
+    story("Zeppelin story")
+    assert client.get(SEARCH, {"q": "zeppelin", **params}).status_code == 200
+
+
+def test_results_are_paginated(client):
+    for number in range(13):
+        story(f"Zeppelin {number}")
+    first = client.get(SEARCH, {"q": "zeppelin"})
+    second = client.get(SEARCH, {"q": "zeppelin", "page": 2})
+    assert len(first.context["results"]) == 10
+    assert len(second.context["results"]) == 3
+
+
+def test_search_queries_do_not_grow_with_the_results(client, django_assert_max_num_queries):
+    for number in range(15):
+        story(f"Zeppelin {number}", tags=["A", "B"])
+    # desks for the filter, count, page, bylines, and the desk menu when its cache is cold
+    with django_assert_max_num_queries(5):
+        client.get(SEARCH, {"q": "zeppelin"})
