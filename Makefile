@@ -15,7 +15,7 @@ FIND_PYTHON := for p in $(PYTHON_CANDIDATES); do \
 	if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	echo "$$p"; break; fi; done
 
-.PHONY: demo test lint format clean
+.PHONY: demo test lint format judge clean
 
 $(VENV):
 	@py="$$($(FIND_PYTHON))"; \
@@ -46,6 +46,22 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The independent page judges (Lighthouse, Nu HTML checker, axe, feed, sitemap, JSON-LD)
+# against a running server, e.g. `make demo` in another terminal.
+SITE ?= http://$(HOST):$(PORT)
+TOOLS ?= ../shared/tools
+judge:
+	@test -x $(TOOLS)/audit-page || { echo "make judge: no page judges at $(TOOLS); set TOOLS=/path/to/tools" >&2; exit 1; }
+	@curl -sf -o /dev/null $(SITE)/ || { echo "make judge: nothing answers at $(SITE); run 'make demo' first" >&2; exit 1; }
+	@story=$$(curl -s $(SITE)/ | grep -o '/stories/[^"]*' | head -1); \
+	tag=$$(curl -s "$(SITE)$$story" | grep -o '/tags/[^"]*' | head -1); \
+	for path in / "$$story" "$$tag" "/search/?q=library"; do \
+		echo "== $(SITE)$$path"; $(TOOLS)/audit-page "$(SITE)$$path" || exit 1; \
+	done; \
+	$(TOOLS)/check-jsonld "$(SITE)$$story" && \
+	$(TOOLS)/check-feed $(SITE)/feeds/rss/ && $(TOOLS)/check-feed $(SITE)/feeds/atom/ && \
+	$(TOOLS)/check-sitemap $(SITE)/sitemap.xml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

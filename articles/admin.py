@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 from taggit.models import Tag as TaggitTag
 
-from articles import revisions, workflow
+from articles import images, revisions, workflow
 from articles.forms import ArticleAdminForm, StoryConfirmForm, StoryUploadForm
 from articles.importers import save_story
 from articles.models import (
@@ -394,6 +394,7 @@ class ArticleAdmin(SortableAdmin):
         super().save_related(request, form, formsets, change)
         # The word count covers the sections and takeaways, saved only now.
         form.instance.refresh_word_count()
+        images.make_renditions(form.instance)
         revisions.record(form.instance, by=request.user, summary="Saved in the admin")
 
     def get_urls(self):

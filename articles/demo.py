@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from articles import revisions, workflow
+from articles import images, revisions, workflow
 from articles.importers import parse_story, save_story
 from articles.models import Article, Author, Byline, CallToAction, Credit, Desk
 from articles.roles import ensure_roles
@@ -207,6 +207,7 @@ def load_demo_stories(now=None) -> list[Article]:
         if "credit_url" in details:
             Credit.objects.filter(article=article).update(url=details["credit_url"])
         article.refresh_word_count()
+        images.make_renditions(article)
         revisions.record(article, by=writer, summary="Demo details: dek, picture, bylines")
         if article.status == Article.Status.DRAFT:
             move_to_demo_state(

@@ -84,6 +84,7 @@ def record(article: Article, *, by=None, summary: str = "") -> Revision:
 @transaction.atomic
 def restore(revision: Revision, *, by) -> Revision:
     """Put the story back as it was in this revision; that is itself a new revision."""
+    from articles.images import make_renditions
     from articles.workflow import can_edit
 
     article = revision.article
@@ -127,6 +128,7 @@ def restore(revision: Revision, *, by) -> Revision:
     )
     article.set_hashtags(data["tags"])
     article.refresh_word_count()
+    make_renditions(article)
     return record(article, by=by, summary=f"Restored version {revision.version}")
 
 

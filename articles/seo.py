@@ -45,12 +45,13 @@ def publisher(request) -> dict:
 
 
 def sharing_image(request, article) -> dict | None:
-    """The picture a shared link shows: the editor's choice, else the focal-point crop."""
-    if article.social_image:
-        return {"url": absolute(request, article.social_image.url)}
+    """The picture a shared link shows: a 1200×630 crop of the editor's sharing image, or
+    of the hero image around its focal point."""
     social = (article.hero_renditions or {}).get("social")
     if social:
         return {**social, "url": absolute(request, social["url"])}
+    if article.social_image:
+        return {"url": absolute(request, article.social_image.url)}
     if article.hero_image:
         return {
             "url": absolute(request, article.hero_image.url),

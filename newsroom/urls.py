@@ -1,10 +1,14 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.templatetags.static import static as static_url
 from django.urls import include, path
 from django.utils.functional import lazy
-from django.views.generic import RedirectView
+from django.views.generic import RedirectView, TemplateView
+
+from articles import feeds
+from articles.sitemaps import NewsSitemap, sitemaps
 
 admin.site.site_header = "Newsroom"
 admin.site.site_title = "Newsroom admin"
@@ -18,6 +22,48 @@ urlpatterns = [
         RedirectView.as_view(url=lazy(static_url, str)("img/favicon.svg"), permanent=True),
     ),
     path("desk/", include("articles.desk_urls")),
+    path("feeds/rss/", feeds.LatestStoriesFeed(), name="feed_rss"),
+    path("feeds/atom/", feeds.LatestStoriesAtomFeed(), name="feed_atom"),
+    path("feeds/desks/<slug:slug>/rss/", feeds.DeskFeed(), name="desk_feed_rss"),
+    path("feeds/desks/<slug:slug>/atom/", feeds.DeskAtomFeed(), name="desk_feed_atom"),
+    path("feeds/tags/<str:slug>/rss/", feeds.TagFeed(), name="tag_feed_rss"),
+    path("feeds/tags/<str:slug>/atom/", feeds.TagAtomFeed(), name="tag_feed_atom"),
+    path("feeds/authors/<slug:slug>/rss/", feeds.AuthorFeed(), name="author_feed_rss"),
+    path("feeds/authors/<slug:slug>/atom/", feeds.AuthorAtomFeed(), name="author_feed_atom"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        # The index also lists the news sitemap: "sitemaps" reverses to /sitemap-news.xml,
+        # which the news pattern below answers because it comes first.
+        {"sitemaps": {**sitemaps, "news": NewsSitemap}, "sitemap_url_name": "sitemaps"},
+        name="sitemap_index",
+    ),
+    path(
+        "sitemap-news.xml",
+        sitemap_views.sitemap,
+        {
+            "sitemaps": {"news": NewsSitemap},
+            "section": "news",
+            "template_name": "sitemaps/news.xml",
+        },
+        name="news_sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": sitemaps},
+        name="sitemaps",
+    ),
+    path(
+        "robots.txt",
+        TemplateView.as_view(
+            template_name="robots.txt",
+            content_type="text/plain",
+            # Crawlers need absolute sitemap addresses: the public one, not the request's.
+            extra_context={"SITE_URL": settings.SITE_URL},
+        ),
+        name="robots_txt",
+    ),
     path("", include("articles.urls")),
 ]
 # Uploaded pictures; production serves MEDIA_ROOT from the web server or object storage.

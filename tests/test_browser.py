@@ -129,3 +129,28 @@ def test_editor_requests_changes_on_the_desk(page, live_server, client, mailoutb
     article.refresh_from_db()
     assert article.status == Article.Status.CHANGES_REQUESTED
     assert [m.to for m in mailoutbox] == [[writer.email]]
+
+
+@pytest.mark.parametrize("page_name", ["home", "story", "tag", "search"])
+def test_reader_pages_have_no_accessibility_violations(page, live_server, story, page_name):
+    from axe_playwright_python.sync_playwright import Axe
+
+    url = {
+        "home": reverse("articles:home"),
+        "story": story.get_absolute_url(),
+        "tag": reverse("articles:tag", args=["ethicalai"]),
+        "search": reverse("articles:search") + "?q=story",
+    }[page_name]
+    page.goto(live_server.url + url)
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_keyboard_user_can_skip_to_the_content(page, live_server, story):
+    page.goto(live_server.url + story.get_absolute_url())
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to the content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("#main$"))
