@@ -45,7 +45,8 @@ def live_parts(article: Article) -> dict:
 
 
 def related_stories(article: Article, hashtags) -> list[Article]:
-    """Published stories sharing the most tags with this one, then its desk; one query."""
+    """Published stories sharing the most tags with this one, then its desk, then the
+    newest, so a reader always has somewhere to go next; one query."""
     tag_ids = [tag.pk for tag in hashtags]
     return list(
         Article.objects.published()
@@ -58,7 +59,6 @@ def related_stories(article: Article, hashtags) -> list[Article]:
                 output_field=IntegerField(),
             ),
         )
-        .filter(Q(shared_tags__gt=0) | Q(same_desk=1))
         .select_related("desk")
         .order_by("-shared_tags", "-same_desk", "-published_at")[:RELATED_STORIES]
     )

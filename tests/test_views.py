@@ -258,3 +258,20 @@ def test_intro_without_heading_is_not_an_unlabelled_section(client):
     article = make_article(sections=2)
     html = client.get(article.get_absolute_url()).content.decode()
     assert html.count('<section class="story-section"') == 1
+
+
+def test_every_reader_page_links_the_site_feeds_and_listings_their_own(client):
+    desk = make_desk(name="Science")
+    article = make_article(desk=desk, tags=["Heat"])
+    for url in [reverse("articles:home"), article.get_absolute_url(), reverse("articles:search")]:
+        html = client.get(url).content.decode()
+        assert (
+            f'rel="alternate" type="application/rss+xml" title="Newsroom (RSS)" href="{reverse("feed_rss")}"'
+            in html
+        )
+        assert (
+            f'type="application/atom+xml" title="Newsroom (Atom)" href="{reverse("feed_atom")}"'
+            in html
+        )
+    desk_page = client.get(desk.get_absolute_url()).content.decode()
+    assert f'href="{reverse("desk_feed_rss", args=["science"])}"' in desk_page
