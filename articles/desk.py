@@ -47,6 +47,7 @@ def work_order(stories, now):
 
 
 @staff_member_required
+@never_cache
 def index(request):
     now = timezone.now()
     stories = visible_stories(request.user)
@@ -100,6 +101,7 @@ def story_for(request, pk):
 
 
 @staff_member_required
+@never_cache
 def review(request, pk):
     article = story_for(request, pk)
     transitions = workflow.allowed_actions(article, request.user)

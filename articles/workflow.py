@@ -21,6 +21,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import cache as page_cache
 from articles.models import Article, ArticleEvent, SchedulerRun
 
 logger = logging.getLogger(__name__)
@@ -295,6 +296,7 @@ def _move(article, transition, *, by, note, changes, now, actor_name=""):
         created_at=now,
     )
     article.refresh_from_db(fields=["status", "published_at"])
+    page_cache.invalidate()  # the update above sends no signal
     if transition.notifies:
         transaction.on_commit(lambda: notify_writer(article, event))
     return article
@@ -365,6 +367,7 @@ def trash(article: Article, *, by, now=None) -> None:
         raise PermissionDenied("You may not delete stories.")
     Article.objects.filter(pk=article.pk).update(deleted_at=now or timezone.now())
     ArticleEvent.objects.create(article=article, actor=by, action="trash")
+    page_cache.invalidate()
 
 
 @transaction.atomic
@@ -373,6 +376,7 @@ def restore_from_trash(article: Article, *, by) -> None:
         raise PermissionDenied("You may not restore stories.")
     Article.objects.filter(pk=article.pk).update(deleted_at=None)
     ArticleEvent.objects.create(article=article, actor=by, action="restore")
+    page_cache.invalidate()
 
 
 def notify_writer(article: Article, event: ArticleEvent) -> None:

@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Answers a conditional request whose ETag still matches with 304 Not Modified.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -131,6 +133,14 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Reader pages for anonymous visitors (articles/cache.py): kept this long in the server's
+# cache (any change to what readers see drops them at once), and this long in shared caches
+# such as nginx or a CDN, which cannot be told about changes. PAGE_CACHE_SECONDS=0 turns the
+# server's page cache off (the headers stay).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+SHARED_CACHE_SECONDS = env_int("SHARED_CACHE_SECONDS", 1)
+STALE_WHILE_REVALIDATE_SECONDS = env_int("STALE_WHILE_REVALIDATE_SECONDS", 30)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -8,6 +8,7 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView, TemplateView
 
 from articles import feeds
+from articles.cache import reader_page
 from articles.sitemaps import NewsSitemap, sitemaps
 
 admin.site.site_header = "Newsroom"
@@ -22,17 +23,21 @@ urlpatterns = [
         RedirectView.as_view(url=lazy(static_url, str)("img/favicon.svg"), permanent=True),
     ),
     path("desk/", include("articles.desk_urls")),
-    path("feeds/rss/", feeds.LatestStoriesFeed(), name="feed_rss"),
-    path("feeds/atom/", feeds.LatestStoriesAtomFeed(), name="feed_atom"),
-    path("feeds/desks/<slug:slug>/rss/", feeds.DeskFeed(), name="desk_feed_rss"),
-    path("feeds/desks/<slug:slug>/atom/", feeds.DeskAtomFeed(), name="desk_feed_atom"),
-    path("feeds/tags/<str:slug>/rss/", feeds.TagFeed(), name="tag_feed_rss"),
-    path("feeds/tags/<str:slug>/atom/", feeds.TagAtomFeed(), name="tag_feed_atom"),
-    path("feeds/authors/<slug:slug>/rss/", feeds.AuthorFeed(), name="author_feed_rss"),
-    path("feeds/authors/<slug:slug>/atom/", feeds.AuthorAtomFeed(), name="author_feed_atom"),
+    path("feeds/rss/", reader_page(feeds.LatestStoriesFeed()), name="feed_rss"),
+    path("feeds/atom/", reader_page(feeds.LatestStoriesAtomFeed()), name="feed_atom"),
+    path("feeds/desks/<slug:slug>/rss/", reader_page(feeds.DeskFeed()), name="desk_feed_rss"),
+    path("feeds/desks/<slug:slug>/atom/", reader_page(feeds.DeskAtomFeed()), name="desk_feed_atom"),
+    path("feeds/tags/<str:slug>/rss/", reader_page(feeds.TagFeed()), name="tag_feed_rss"),
+    path("feeds/tags/<str:slug>/atom/", reader_page(feeds.TagAtomFeed()), name="tag_feed_atom"),
+    path("feeds/authors/<slug:slug>/rss/", reader_page(feeds.AuthorFeed()), name="author_feed_rss"),
+    path(
+        "feeds/authors/<slug:slug>/atom/",
+        reader_page(feeds.AuthorAtomFeed()),
+        name="author_feed_atom",
+    ),
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        reader_page(sitemap_views.index),
         # The index also lists the news sitemap: "sitemaps" reverses to /sitemap-news.xml,
         # which the news pattern below answers because it comes first.
         {"sitemaps": {**sitemaps, "news": NewsSitemap}, "sitemap_url_name": "sitemaps"},
@@ -40,7 +45,7 @@ urlpatterns = [
     ),
     path(
         "sitemap-news.xml",
-        sitemap_views.sitemap,
+        reader_page(sitemap_views.sitemap),
         {
             "sitemaps": {"news": NewsSitemap},
             "section": "news",
@@ -50,7 +55,7 @@ urlpatterns = [
     ),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        reader_page(sitemap_views.sitemap),
         {"sitemaps": sitemaps},
         name="sitemaps",
     ),

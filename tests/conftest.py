@@ -63,6 +63,13 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def page_cache_off(settings):
+    # A test runs inside a transaction that never commits, so the page cache would never
+    # hear of its changes; tests/test_cache.py turns it on where it is the subject.
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     from django.core.cache import cache
 

@@ -126,7 +126,8 @@ def test_story_guid_survives_a_slug_change(client, settings, url_name):
     article = make_article()
     before = read_feed(client, reverse(url_name)).entries[0].id
 
-    Article.objects.filter(pk=article.pk).update(slug="a-new-slug")
+    article.slug = "a-new-slug"
+    article.save()
     entry = read_feed(client, reverse(url_name)).entries[0]
 
     assert entry.link.endswith("/stories/a-new-slug/")

@@ -1,0 +1,117 @@
+"""The reader-page cache and the HTTP caching headers of reader pages.
+
+Anonymous GET requests for reader pages are answered from the cache (Redis when REDIS_URL
+is set, local memory otherwise). Every cached page belongs to a *generation*; any change to
+what readers can see starts a new generation once its transaction commits, so no stale page
+is ever served again. Requests with a session cookie (staff, previews) never touch the
+cache, and a response that sets a cookie or is not a plain 200 is never stored.
+
+A cached page also expires by the time the next scheduled story goes out, because that story
+becomes visible without anyone saving anything.
+"""
+
+import hashlib
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+
+GENERATION_KEY = "newsroom:pages:generation"
+
+
+def generation() -> int:
+    """The current generation; a lost key starts a new one, which is always safe."""
+    current = cache.get(GENERATION_KEY)
+    if current is None:
+        current = time.time_ns()
+        cache.set(GENERATION_KEY, current, None)
+    return current
+
+
+def invalidate() -> None:
+    """Make every cached reader page stale, once the current transaction commits."""
+    transaction.on_commit(lambda: cache.set(GENERATION_KEY, time.time_ns(), None))
+
+
+def next_scheduled_time(now):
+    """When the next scheduled story goes out; asked once per generation, since only the
+    workflow changes it, and every workflow step starts a new generation."""
+    from articles.models import Article
+
+    key = f"newsroom:next-scheduled:{generation()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached or None
+    next_story = Article.objects.filter(
+        status=Article.Status.SCHEDULED, published_at__gt=now, deleted_at__isnull=True
+    ).aggregate(at=Min("published_at"))["at"]
+    cache.set(key, next_story or "", settings.PAGE_CACHE_SECONDS)
+    return next_story
+
+
+def page_timeout(now=None) -> int:
+    """Seconds a page may stay cached: at most until the next scheduled story goes out."""
+    now = now or timezone.now()
+    next_story = next_scheduled_time(now)
+    if next_story is None or next_story <= now:
+        return settings.PAGE_CACHE_SECONDS
+    return max(1, min(settings.PAGE_CACHE_SECONDS, int((next_story - now).total_seconds())))
+
+
+def is_storable(response) -> bool:
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.cookies
+        and "private" not in cache_control
+        and "no-store" not in cache_control
+    )
+
+
+def mark_public(response) -> None:
+    """Let browsers revalidate every time (a cheap 304) and shared caches keep it briefly.
+
+    s-maxage is short so a front cache (nginx, a CDN) drops an unpublished story within
+    about a second; stale-while-revalidate lets it answer while it fetches the new page.
+    """
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=0,
+        s_maxage=settings.SHARED_CACHE_SECONDS,
+        stale_while_revalidate=settings.STALE_WHILE_REVALIDATE_SECONDS,
+    )
+    if not response.has_header("ETag"):
+        digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
+        response["ETag"] = f'"{digest}"'
+
+
+def reader_page(view):
+    """Serve anonymous readers from the page cache; everyone else gets the view itself."""
+
+    @wraps(view)
+    def cached_view(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return view(request, *args, **kwargs)
+        enabled = settings.PAGE_CACHE_SECONDS > 0
+        if enabled:
+            path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+            key = f"newsroom:page:{generation()}:{path}"
+            response = cache.get(key)
+            if response is not None:
+                return response
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        if is_storable(response):
+            mark_public(response)
+            if enabled:
+                cache.set(key, response, page_timeout())
+        return response
+
+    return cached_view
