@@ -15,7 +15,7 @@ FIND_PYTHON := for p in $(PYTHON_CANDIDATES); do \
 	if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	echo "$$p"; break; fi; done
 
-.PHONY: demo test lint format judge clean
+.PHONY: demo test lint format judge bench clean
 
 $(VENV):
 	@py="$$($(FIND_PYTHON))"; \
@@ -46,6 +46,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# HTTP benchmark of the story page: Newsroom uncached and cached, behind nginx, nginx's
+# static ceiling and a Wagtail peer, side by side (bench/README.md). Needs wrk and nginx.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 # The independent page judges (Lighthouse, Nu HTML checker, axe, feed, sitemap, JSON-LD)
 # against a running server, e.g. `make demo` in another terminal.

@@ -11,11 +11,24 @@ from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
 from articles import images, revisions, workflow
 from articles.importers import parse_story, save_story
-from articles.models import Article, Author, Byline, CallToAction, Credit, Desk
+from articles.models import (
+    Article,
+    ArticleCallToAction,
+    Author,
+    Byline,
+    CallToAction,
+    Credit,
+    Desk,
+    Section,
+    Tag,
+    TaggedArticle,
+    Takeaway,
+)
 from articles.roles import ensure_roles
 
 DEMO_STORIES_DIR = Path(__file__).resolve().parent / "demo_stories"
@@ -215,3 +228,102 @@ def load_demo_stories(now=None) -> list[Article]:
             )
         articles.append(article)
     return articles
+
+
+GENERATED_TAGS = [
+    "Climate", "Housing", "Transport", "Schools", "Health", "Budget", "Courts", "Elections",
+    "Science", "Technology", "Culture", "Sport", "Business", "Energy", "Water", "Libraries",
+    "OpenData", "AI", "Media", "Police", "Parks", "Jobs", "Tourism", "Farming",
+]  # fmt: skip
+
+
+@transaction.atomic
+def generate_articles(count: int, *, seed: int = 1, batch_size: int = 1000) -> int:
+    """Add `count` published stories with every part, for scale tests; return how many."""
+    rng = random.Random(seed)
+    stories = [
+        parse_story(p.read_text(encoding="utf-8")) for p in sorted(DEMO_STORIES_DIR.glob("*.txt"))
+    ]
+    desks = [
+        Desk.objects.get_or_create(slug=name.lower(), defaults={"name": name})[0]
+        for name in ["Local", "Science", "Media", "Business", "Culture", "Sport"]
+    ]
+    authors = [
+        Author.objects.get_or_create(slug=f"reporter-{n}", defaults={"name": f"Reporter {n}"})[0]
+        for n in range(1, 41)
+    ]
+    tags = [
+        Tag.objects.get_or_create(name=name, defaults={"slug": name.lower()})[0]
+        for name in GENERATED_TAGS
+    ]
+    cta = CallToAction.objects.get_or_create(
+        name="Generated — newsletter",
+        defaults={
+            "text": "Get the morning briefing from Newsroom Labs",
+            "button_label": "Sign up for the briefing",
+            "url": "https://newsroom.example/briefing",
+        },
+    )[0]
+    first = Article.objects.count()
+    now = timezone.now()
+    made = 0
+    while made < count:
+        size = min(batch_size, count - made)
+        articles, parts = [], []
+        for offset in range(size):
+            number = first + made + offset + 1
+            story = rng.choice(stories)
+            headline = f"{story.headline} ({number})"
+            body = " ".join(p for section in story.sections for p in section.paragraphs)
+            articles.append(
+                Article(
+                    headline=headline,
+                    slug=f"generated-{number}",
+                    dek=story.sections[0].paragraphs[0][:290],
+                    desk=rng.choice(desks),
+                    status=Article.Status.PUBLISHED,
+                    published_at=now - timedelta(minutes=rng.randrange(1, 60 * 24 * 365 * 3)),
+                    closing="".join(f"<p>{p}</p>" for p in story.closing),
+                    body_text=body,
+                    takeaways_text=" ".join(story.takeaways),
+                    word_count=len(body.split()),
+                )
+            )
+            parts.append(story)
+        Article.objects.bulk_create(articles)
+        Section.objects.bulk_create(
+            Section(
+                article=article,
+                position=position,
+                heading=section.heading,
+                anchor=slugify(section.heading)[:70],
+                body="".join(f"<p>{p}</p>" for p in section.paragraphs),
+            )
+            for article, story in zip(articles, parts, strict=True)
+            for position, section in enumerate(story.sections)
+        )
+        Takeaway.objects.bulk_create(
+            Takeaway(article=article, position=position, text=text)
+            for article, story in zip(articles, parts, strict=True)
+            for position, text in enumerate(story.takeaways)
+        )
+        Credit.objects.bulk_create(
+            Credit(article=article, role=c.role, name=c.name, organisation=c.organisation)
+            for article, story in zip(articles, parts, strict=True)
+            for c in story.credits
+        )
+        Byline.objects.bulk_create(
+            Byline(article=article, author=author, position=position)
+            for article in articles
+            for position, author in enumerate(rng.sample(authors, rng.randint(1, 2)))
+        )
+        TaggedArticle.objects.bulk_create(
+            TaggedArticle(content_object=article, tag=tag)
+            for article in articles
+            for tag in rng.sample(tags, rng.randint(1, 4))
+        )
+        ArticleCallToAction.objects.bulk_create(
+            ArticleCallToAction(article=article, call_to_action=cta) for article in articles
+        )
+        made += size
+    return made

@@ -53,3 +53,20 @@ def test_loading_the_demo_twice_changes_nothing(settings):
     call_command("load_demo")
     call_command("load_demo")
     assert Article.objects.count() == 6
+
+
+def test_generated_stories_are_published_with_every_part():
+    from articles.demo import generate_articles
+
+    assert generate_articles(25, batch_size=10) == 25
+    stories = Article.objects.published()
+    assert stories.count() == 25
+    story = stories.first()
+    assert story.sections.exists() and story.takeaways.exists() and story.credits.exists()
+    assert story.bylines.exists() and story.tags.exists() and story.cta_placements.exists()
+    assert story.body_text and story.word_count > 100
+
+
+def test_generate_articles_refuses_a_silly_count():
+    with pytest.raises(CommandError, match="between 1 and 1,000,000"):
+        call_command("generate_articles", "0")

@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from articles.demo import generate_articles
+
+
+class Command(BaseCommand):
+    help = "Add N published stories with every part (for scale tests and benchmarks)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("count", type=int)
+        parser.add_argument("--seed", type=int, default=1)
+
+    def handle(self, *args, count, seed, **options):
+        if count < 1 or count > 1_000_000:
+            raise CommandError("count must be between 1 and 1,000,000")
+        made = generate_articles(count, seed=seed)
+        self.stdout.write(f"Added {made:,} published stories.")
