@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -5,6 +7,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView
 
+from articles import cache as page_cache
 from articles import search, seo, workflow
 from articles.forms import SearchForm
 from articles.models import (
@@ -46,8 +49,21 @@ def live_parts(article: Article) -> dict:
 
 def related_stories(article: Article, hashtags) -> list[Article]:
     """Published stories sharing the most tags with this one, then its desk, then the
-    newest, so a reader always has somewhere to go next; one query."""
-    tag_ids = [tag.pk for tag in hashtags]
+    newest, so a reader always has somewhere to go next.
+
+    Like the desk menu, this is derived from other stories, so it is kept in the cache
+    until anything readers can see changes (a new page-cache generation).
+    """
+    key = f"newsroom:related:{page_cache.generation()}:{article.pk}"
+    related = cache.get(key)
+    if related is None:
+        related = find_related(article, [tag.pk for tag in hashtags])
+        cache.set(key, related, settings.PAGE_CACHE_SECONDS or 60)
+    return related
+
+
+def find_related(article: Article, tag_ids: list[int]) -> list[Article]:
+    """One query: rank every published story by shared tags, same desk, then recency."""
     return list(
         Article.objects.published()
         .exclude(pk=article.pk)

@@ -51,6 +51,7 @@ def environment(run_dir: Path, **extra) -> dict:
         "MEDIA_ROOT": str(run_dir / "media"),
         "STATIC_ROOT": str(run_dir / "static"),
         "LOG_LEVEL": "WARNING",
+        "CONN_MAX_AGE": "60",  # as the production recipe runs it
         **extra,
     }
 
@@ -139,7 +140,11 @@ def main():
     servers: dict[str, subprocess.Popen] = {}
     try:
         env = prepare(run_dir)
-        gunicorn = [PYTHON, "-m", "gunicorn", "newsroom.wsgi", "--workers", "2", "--bind"]
+        gunicorn = [
+            *(PYTHON, "-m", "gunicorn", "newsroom.wsgi", "--workers", "2"),
+            "--no-control-socket",  # gunicorn 27 shares one socket path between servers
+            "--bind",
+        ]
         servers["newsroom-uncached"] = start(
             [*gunicorn, f"127.0.0.1:{PORTS['newsroom-uncached']}"],
             {**env, "PAGE_CACHE_SECONDS": "0"},
@@ -187,7 +192,16 @@ def main():
         peer = PROJECT / "bench" / "wagtail_peer" / "setup_and_serve.sh"
         if not args.no_wagtail and peer.exists():
             print("bench: setting up the Wagtail peer (first time: a minute or two)…", flush=True)
-            servers["wagtail"] = start(["bash", str(peer), str(PORTS["wagtail"]), str(STORY_FILE)])
+            # The same dek and byline as Newsroom's demo story, so the pages match.
+            details = {
+                "STORY_DEK": "Forty-seven of 85 outlets surveyed now tell readers how their "
+                "journalists may use AI tools, and what they promise never to do with them.",
+                "STORY_BYLINE": "Daniel Brooks and Maya Okafor",
+            }
+            servers["wagtail"] = start(
+                ["bash", str(peer), str(PORTS["wagtail"]), str(STORY_FILE)],
+                {**os.environ, **details},
+            )
             try:
                 wait_for(f"http://127.0.0.1:{PORTS['wagtail']}/story/", seconds=600)
                 urls["wagtail"] = f"http://127.0.0.1:{PORTS['wagtail']}/story/"
