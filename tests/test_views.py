@@ -277,3 +277,12 @@ def test_every_reader_page_links_the_site_feeds_and_listings_their_own(client):
         )
     desk_page = client.get(desk.get_absolute_url()).content.decode()
     assert f'href="{reverse("desk_feed_rss", args=["science"])}"' in desk_page
+
+
+def test_listing_counts_its_stories_once_not_on_every_page(client):
+    for _ in range(LISTING_PAGE_SIZE + 2):
+        make_article()
+    client.get(reverse("articles:home"))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("articles:home"), {"page": 2})
+    assert not [q for q in queries if "COUNT(" in q["sql"].upper()]
