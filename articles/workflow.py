@@ -302,14 +302,6 @@ def _move(article, transition, *, by, note, changes, now, actor_name=""):
     return article
 
 
-def publish(article: Article, *, by, now=None) -> Article:
-    return take("publish", article, by=by, now=now)
-
-
-def unpublish(article: Article, *, by, now=None) -> Article:
-    return take("unpublish", article, by=by, now=now)
-
-
 def publish_due(now=None) -> list[Article]:
     """Finalise scheduled stories whose time has come; safe to run every minute, and late.
 

@@ -47,7 +47,7 @@ class Command(BaseCommand):
                 articles = [save_story(story, update=update) for story in stories]
                 for article in articles:
                     if publish and article.status != Status.PUBLISHED:
-                        workflow.publish(article, by=None)
+                        workflow.take("publish", article, by=None)
         except StoryFormatError as error:
             raise CommandError(str(error)) from None
         for article in articles:
