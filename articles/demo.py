@@ -28,6 +28,7 @@ from articles.models import (
     Tag,
     TaggedArticle,
     Takeaway,
+    refresh_search_vectors,
 )
 from articles.roles import ensure_roles
 
@@ -325,5 +326,6 @@ def generate_articles(count: int, *, seed: int = 1, batch_size: int = 1000) -> i
         ArticleCallToAction.objects.bulk_create(
             ArticleCallToAction(article=article, call_to_action=cta) for article in articles
         )
+        refresh_search_vectors(Article.objects.filter(pk__in=[a.pk for a in articles]))
         made += size
     return made

@@ -4,9 +4,10 @@ from datetime import timedelta
 from html import unescape
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -345,6 +346,9 @@ class Article(models.Model):
     # Plain text of the body and the takeaways, kept for search (refresh_word_count()).
     body_text = models.TextField(blank=True, editable=False)
     takeaways_text = models.TextField(blank=True, editable=False)
+    # The weighted full-text document of articles/search.py, stored so that PostgreSQL can
+    # index it (GIN, migration 0003); unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
     created_by = models.ForeignKey(
         "auth.User",
         null=True,
@@ -456,6 +460,15 @@ class Article(models.Model):
             word_count=words, body_text=body, takeaways_text=takeaways
         )
         self.word_count, self.body_text, self.takeaways_text = words, body, takeaways
+        refresh_search_vectors(Article.objects.filter(pk=self.pk))
+
+
+def refresh_search_vectors(articles) -> None:
+    """Recompute the stored search documents of these articles (PostgreSQL only)."""
+    if connection.vendor == "postgresql":
+        from articles.search import DOCUMENT
+
+        articles.update(search_vector=DOCUMENT)
 
 
 class Byline(models.Model):

@@ -35,12 +35,12 @@ def matching(stories, text: str):
 
 
 def full_text(stories, text: str):
+    # The stored, GIN-indexed search_vector is DOCUMENT, computed when the story is saved.
     query = SearchQuery(text, search_type="websearch", config=CONFIG)
     return (
-        stories.annotate(document=DOCUMENT)
-        .filter(document=query)
+        stories.filter(search_vector=query)
         .annotate(
-            rank=SearchRank(F("document"), query),
+            rank=SearchRank(F("search_vector"), query),
             marked_snippet=SearchHeadline(
                 "body_text",
                 query,

@@ -155,6 +155,7 @@ def test_changelist_search_finds_words_in_the_body(editor_client):
     section = story.sections.first()
     section.body = "<p>zeppelin</p>"
     section.save()
+    story.refresh_word_count()  # as the admin does after saving a story's parts
     response = editor_client.get(CHANGELIST_URL, {"q": "zeppelin"})
     assert list(response.context["cl"].result_list) == [story]
 
