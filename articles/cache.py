@@ -21,6 +21,8 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
+from articles.models import Article
+
 GENERATION_KEY = "newsroom:pages:generation"
 
 
@@ -38,20 +40,26 @@ def invalidate() -> None:
     transaction.on_commit(lambda: cache.set(GENERATION_KEY, time.time_ns(), None))
 
 
-def next_scheduled_time(now):
-    """When the next scheduled story goes out; asked once per generation, since only the
-    workflow changes it, and every workflow step starts a new generation."""
-    from articles.models import Article
-
-    key = f"newsroom:next-scheduled:{generation()}"
+def remember(name: str, compute):
+    """Return compute(), worked out once per generation: for values derived from what
+    readers can see (menus, related stories, counts), which no save can leave stale."""
+    key = f"newsroom:{name}:{generation()}"
     cached = cache.get(key)
-    if cached is not None:
-        return cached or None
-    next_story = Article.objects.filter(
-        status=Article.Status.SCHEDULED, published_at__gt=now, deleted_at__isnull=True
-    ).aggregate(at=Min("published_at"))["at"]
-    cache.set(key, next_story or "", settings.PAGE_CACHE_SECONDS)
-    return next_story
+    if cached is None:
+        cached = (compute(),)  # wrapped, so that a None result is remembered too
+        cache.set(key, cached, settings.PAGE_CACHE_SECONDS or 60)
+    return cached[0]
+
+
+def next_scheduled_time(now):
+    """When the next scheduled story goes out. Only the workflow changes it, and every
+    workflow step starts a new generation."""
+    return remember(
+        "next-scheduled",
+        lambda: Article.objects.filter(
+            status=Article.Status.SCHEDULED, published_at__gt=now, deleted_at__isnull=True
+        ).aggregate(at=Min("published_at"))["at"],
+    )
 
 
 def page_timeout(now=None) -> int:

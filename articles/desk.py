@@ -171,8 +171,9 @@ def render_review(request, article, form, link_form=None):
 @xframe_options_sameorigin
 def preview(request, pk):
     """The story exactly as readers will see it, framed by the review page."""
-    article = story_for(request, pk)
-    article = get_object_or_404(story_queryset(), pk=article.pk)
+    article = get_object_or_404(story_queryset(), pk=pk)
+    if not workflow.can_view(request.user, article):
+        raise PermissionDenied
     response = render(
         request, "articles/article_detail.html", story_context(live_parts(article), is_preview=True)
     )

@@ -101,7 +101,7 @@ class LatestStoriesFeed(Feed):
         return ", ".join(author.name for author in article.byline_authors) or None
 
     def item_categories(self, article):
-        tags = [item.tag.name for item in article.tagged_items.all() if not item.tag.is_internal]
+        tags = [tag.name for tag in article.public_tags]
         return [*tags, article.desk.name] if article.desk else tags
 
 

@@ -427,6 +427,11 @@ class Article(models.Model):
         return [byline.author for byline in self.bylines.all()]
 
     @property
+    def public_tags(self) -> list:
+        """The tags readers may see, in the editor's order (uses prefetched tagged_items)."""
+        return [item.tag for item in self.tagged_items.all() if not item.tag.is_internal]
+
+    @property
     def is_overdue(self) -> bool:
         return self.due_at is not None and self.due_at < timezone.now()
 

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import (
     Case,
@@ -92,8 +90,8 @@ def live_parts(article: Article) -> dict:
         "sections": list(article.sections.all()),
         "takeaways": takeaways,
         "credits": credits,
-        "hashtags": [item.tag for item in article.tagged_items.all() if not item.tag.is_internal],
-        "authors": [byline.author for byline in article.bylines.all()],
+        "hashtags": article.public_tags,
+        "authors": article.byline_authors,
         # A block outside its dates disappears from every story without editing any.
         "placed_ctas": [
             (placed.placement, placed.call_to_action)
@@ -111,12 +109,8 @@ def related_stories(article: Article, hashtags) -> list[Article]:
     Like the desk menu, this is derived from other stories, so it is kept in the cache
     until anything readers can see changes (a new page-cache generation).
     """
-    key = f"newsroom:related:{page_cache.generation()}:{article.pk}"
-    related = cache.get(key)
-    if related is None:
-        related = find_related(article, [tag.pk for tag in hashtags])
-        cache.set(key, related, settings.PAGE_CACHE_SECONDS or 60)
-    return related
+    tag_ids = [tag.pk for tag in hashtags]
+    return page_cache.remember(f"related:{article.pk}", lambda: find_related(article, tag_ids))
 
 
 def find_related(article: Article, tag_ids: list[int]) -> list[Article]:
@@ -180,12 +174,7 @@ class CountedOncePaginator(Paginator):
 
     @cached_property
     def count(self):
-        key = f"newsroom:count:{page_cache.generation()}:{self.count_key}"
-        count = cache.get(key)
-        if count is None:
-            count = super().count
-            cache.set(key, count, settings.PAGE_CACHE_SECONDS or 60)
-        return count
+        return page_cache.remember(f"count:{self.count_key}", self.object_list.count)
 
 
 class ArticleListView(ListView):
@@ -288,7 +277,7 @@ class SearchView(ListView):
         if filters["desk"]:
             stories = stories.filter(desk=filters["desk"])
         if filters["tag"]:
-            stories = stories.filter(tags__slug=filters["tag"], tags__is_internal=False)
+            stories = stories.filter(tags__in=Tag.objects.public().filter(slug=filters["tag"]))
         if filters["published_after"]:
             stories = stories.filter(published_at__date__gte=filters["published_after"])
         if filters["published_before"]:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from articles import cache as page_cache
 from articles.models import Article, ArticleEvent, SchedulerRun
+from articles.validators import validate_link_url
 
 logger = logging.getLogger(__name__)
 
@@ -167,8 +168,6 @@ class QualityReport:
 
 def check_quality(article: Article) -> QualityReport:
     """List, in plain words, what the story is missing before review or publication."""
-    from articles.validators import validate_link_url
-
     report = QualityReport()
     if not any(section.body.strip() for section in article.sections.all()):
         report.errors.append("Add at least one section with some text.")
