@@ -7,6 +7,8 @@ from adminsortable2.admin import (
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -21,7 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 from taggit.models import Tag as TaggitTag
 
-from articles import images, revisions, search, workflow
+from articles import images, rendering, revisions, search, workflow
 from articles.forms import ArticleAdminForm, StoryConfirmForm, StoryUploadForm
 from articles.importers import save_story
 from articles.models import (
@@ -38,7 +40,6 @@ from articles.models import (
     Tag,
     Takeaway,
 )
-from articles.views import story_context
 
 TAG_SUGGESTIONS = 20
 # How long "also open by …" on the change page remembers a visitor.
@@ -47,8 +48,60 @@ PRESENCE_SECONDS = 15 * 60
 # Stories use articles.Tag; taggit's own tag model stays empty, so keep it off the menu.
 admin.site.unregister(TaggitTag)
 
+# The parameters a list's own filters put in its address: field__exact and field__isnull,
+# and field__id__exact for a related field. The date hierarchy adds __year, __month, __day.
+FILTER_SUFFIXES = ("exact", "isnull", "id__exact")
+DATE_PARTS = {"year": range(1, 9999), "month": range(1, 13), "day": range(1, 32)}
+# Each search word adds a condition; thousands of them overflow SQLite's expression tree.
+MAX_SEARCH_WORDS = 10
 
-class SortableAdmin(SortableAdminBase, admin.ModelAdmin):
+
+def without_nul(text: str) -> str:
+    # PostgreSQL refuses a NUL character in any text it is sent.
+    return text.replace("\x00", "")
+
+
+def search_words(term: str) -> str:
+    """The words of a staff search or autocomplete term that the database is asked about."""
+    return " ".join(without_nul(term).split()[:MAX_SEARCH_WORDS])
+
+
+class GuardedListMixin:
+    """A list that accepts only the filters it offers.
+
+    Django's admin lets any field of the model be filtered from the address bar: a regular
+    expression that makes the database fail, the first letters of a password hash. Here a
+    parameter the page does not offer, or a value no filter link would send (a NUL byte, a
+    year with twenty digits), is a 400 Bad Request. Searches keep their first ten words.
+    """
+
+    def lookup_allowed(self, lookup, value, request):
+        if "\x00" in str(value):
+            return False
+        hierarchy = self.date_hierarchy
+        if hierarchy and lookup.startswith(f"{hierarchy}__"):
+            part = DATE_PARTS.get(lookup.removeprefix(f"{hierarchy}__"))
+            text = str(value)
+            return part is not None and text.isascii() and text.isdigit() and int(text) in part
+        return lookup in self.offered_lookups(request) and super().lookup_allowed(
+            lookup, value, request
+        )
+
+    def offered_lookups(self, request) -> set[str]:
+        offered = set()
+        for item in self.get_list_filter(request):
+            if isinstance(item, str | tuple | list):
+                field = item if isinstance(item, str) else item[0]
+                offered |= {f"{field}__{suffix}" for suffix in FILTER_SUFFIXES}
+            else:
+                offered.add(item.parameter_name)  # a SimpleListFilter names its own parameter
+        return offered
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, search_words(search_term))
+
+
+class SortableAdmin(GuardedListMixin, SortableAdminBase, admin.ModelAdmin):
     """django-admin-sortable2 2.3 asks for a Django 6.1 script it does not ship; the 6.0 one fits.
 
     Without this, ManifestStaticFilesStorage (production) fails on the missing file.
@@ -318,6 +371,7 @@ class ArticleAdmin(SortableAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """On PostgreSQL, search with the indexed full-text document, as readers do."""
+        search_term = search_words(search_term)
         if search_term and connection.vendor == "postgresql":
             query = SearchQuery(search_term, search_type="websearch", config=search.CONFIG)
             return queryset.filter(search_vector=query), False
@@ -350,6 +404,13 @@ class ArticleAdmin(SortableAdmin):
         for article in queryset.filter(deleted_at__isnull=False):
             workflow.restore_from_trash(article, by=request.user)
         self.message_user(request, "Restored from the trash.")
+
+    def get_deleted_objects(self, objs, request):
+        """Deleting moves stories to the trash and deletes nothing else, so the confirmation
+        lists only the stories. Django's own list would ask for permission to delete their
+        revisions, history and preview links, which a chief does not (and need not) have."""
+        stories = [str(story) for story in objs]
+        return stories, {Article._meta.verbose_name_plural: len(stories)}, set(), []
 
     def delete_model(self, request, obj):
         workflow.trash(obj, by=request.user)
@@ -501,9 +562,10 @@ class ArticleAdmin(SortableAdmin):
         article = self.story_for(request, pk)
         revision = get_object_or_404(article.revisions, version=version)
         against_version = request.GET.get("against", "")
+        # isascii too: "²".isdigit() is true, and int("²") fails.
         against = (
             article.revisions.filter(version=int(against_version)).first()
-            if against_version.isdigit()
+            if against_version.isascii() and against_version.isdigit()
             else article.revisions.filter(version__lt=version).first()
         )
         context = {
@@ -528,7 +590,7 @@ class ArticleAdmin(SortableAdmin):
     def revision_preview_view(self, request, pk, version):
         article = self.story_for(request, pk)
         revision = get_object_or_404(article.revisions, version=version)
-        context = story_context(revisions.preview_parts(revision), is_preview=True)
+        context = rendering.preview_context(revisions.preview_parts(revision))
         response = TemplateResponse(request, "articles/article_detail.html", context)
         response["Cache-Control"] = "no-store"
         response["X-Robots-Tag"] = "noindex"
@@ -538,7 +600,7 @@ class ArticleAdmin(SortableAdmin):
         """Existing tags starting with what the editor typed, for the tag box."""
         if not (self.has_add_permission(request) or self.has_change_permission(request)):
             raise PermissionDenied
-        term = request.GET.get("term", "").strip().lstrip("#")[:100]
+        term = without_nul(request.GET.get("term", "")).strip().lstrip("#")[:100]
         names = Tag.objects.filter(name__istartswith=term).values_list("name", flat=True)
         return JsonResponse(
             {"results": [{"id": name, "text": name} for name in names[:TAG_SUGGESTIONS]]}
@@ -575,7 +637,7 @@ class ArticleAdmin(SortableAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(GuardedListMixin, admin.ModelAdmin):
     list_display = ["name", "job_title", "user"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -583,7 +645,7 @@ class AuthorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Desk)
-class DeskAdmin(admin.ModelAdmin):
+class DeskAdmin(GuardedListMixin, admin.ModelAdmin):
     list_display = ["name", "story_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -597,7 +659,7 @@ class DeskAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(GuardedListMixin, admin.ModelAdmin):
     list_display = ["name", "hashtag", "is_internal", "story_count"]
     list_filter = ["is_internal"]
     search_fields = ["name"]
@@ -629,7 +691,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(GuardedListMixin, admin.ModelAdmin):
     list_display = ["article", "kind", "text", "created_at", "created_by"]
     list_filter = ["kind"]
     list_select_related = ["article", "created_by"]
@@ -642,7 +704,7 @@ class NoticeAdmin(admin.ModelAdmin):
 
 
 @admin.register(PreviewLink)
-class PreviewLinkAdmin(admin.ModelAdmin):
+class PreviewLinkAdmin(GuardedListMixin, admin.ModelAdmin):
     list_display = ["article", "label", "created_by", "expires_at", "revoked_at", "visit_count"]
     list_select_related = ["article", "created_by"]
     readonly_fields = ["article", "label", "created_by", "created_at", "expires_at", "revoked_at"]
@@ -659,7 +721,7 @@ class PreviewLinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(CallToAction)
-class CallToActionAdmin(admin.ModelAdmin):
+class CallToActionAdmin(GuardedListMixin, admin.ModelAdmin):
     list_display = ["name", "text", "button_label", "url", "showing", "use_count"]
     search_fields = ["name", "text", "organisation"]
     fieldsets = [
@@ -707,3 +769,40 @@ class CallToActionAdmin(admin.ModelAdmin):
                 ),
             ),
         )
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffAdmin(GuardedListMixin, UserAdmin):
+    """Chiefs manage staff accounts through the role groups.
+
+    Only a superuser may make a superuser, grant a permission outside the roles, or change
+    or delete a superuser's account (its password above all): a chief who manages staff
+    cannot make themselves more than a chief.
+    """
+
+    SUPERUSER_ONLY_FIELDS = {"is_superuser", "user_permissions"}
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        hidden = self.SUPERUSER_ONLY_FIELDS
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]})
+            for name, opts in fieldsets
+        ]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and self.may_manage(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and self.may_manage(request.user, obj)
+
+    @staticmethod
+    def may_manage(user, account) -> bool:
+        return account is None or user.is_superuser or not account.is_superuser

@@ -3,8 +3,10 @@
 Anonymous GET requests for reader pages are answered from the cache (Redis when REDIS_URL
 is set, local memory otherwise). Every cached page belongs to a *generation*; any change to
 what readers can see starts a new generation once its transaction commits, so no stale page
-is ever served again. Requests with a session cookie (staff, previews) never touch the
-cache, and a response that sets a cookie or is not a plain 200 is never stored.
+is ever served again. Requests with a session or messages cookie (staff, previews, a
+reviewer who just left a comment) never touch the cache, and their pages are marked private.
+A response that sets a cookie, shows a visitor their messages or is not a plain 200 is never
+stored.
 
 A cached page also expires by the time the next scheduled story goes out, because that story
 becomes visible without anyone saving anything.
@@ -15,6 +17,7 @@ import time
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min
@@ -81,6 +84,27 @@ def is_storable(response) -> bool:
     )
 
 
+def is_personal_request(request) -> bool:
+    """A visitor with a session (staff) or pending messages must get a page made for them."""
+    personal = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name)
+    return any(name in request.COOKIES for name in personal)
+
+
+def was_made_for_this_visitor(request) -> bool:
+    """Whether rendering used something of this visitor's own.
+
+    The CSRF, session and messages middleware set their cookies after this decorator has
+    returned, so response.cookies cannot show them yet: ask the request what was used.
+    """
+    session = getattr(request, "session", None)
+    messages = getattr(request, "_messages", None)
+    return bool(
+        request.META.get("CSRF_COOKIE_NEEDS_UPDATE")  # the page holds a CSRF token
+        or (session is not None and session.modified)
+        or (messages is not None and len(messages))  # the page shows (or queues) messages
+    )
+
+
 def mark_public(response) -> None:
     """Let browsers revalidate every time (a cheap 304) and shared caches keep it briefly.
 
@@ -104,19 +128,25 @@ def reader_page(view):
 
     @wraps(view)
     def cached_view(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
+        if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
+        if is_personal_request(request):
+            response = view(request, *args, **kwargs)
+            # Made for one person: no shared cache (nginx, a CDN) may keep it.
+            patch_cache_control(response, private=True)
+            return response
         enabled = settings.PAGE_CACHE_SECONDS > 0
         if enabled:
-            path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-            key = f"newsroom:page:{generation()}:{path}"
+            # Scheme and host too: pages carry absolute links built from the request.
+            address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+            key = f"newsroom:page:{generation()}:{address}"
             response = cache.get(key)
             if response is not None:
                 return response
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
-        if is_storable(response):
+        if is_storable(response) and not was_made_for_this_visitor(request):
             mark_public(response)
             if enabled:
                 cache.set(key, response, page_timeout())

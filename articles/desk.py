@@ -5,6 +5,7 @@ Thin views: they read, render and hand every decision to articles/workflow.py.
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core import signing
@@ -14,14 +15,15 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.csp import CSP
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_POST
+from django.views.decorators.csp import csp_override
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from articles import workflow
+from articles import rendering, workflow
 from articles.forms import DecisionForm, PreviewLinkForm, ReviewerCommentForm
 from articles.models import Article, PreviewLink, PreviewLinkVisit, SchedulerRun
-from articles.views import live_parts, story_context, story_queryset
 
 Status = Article.Status
 PREVIEW_SALT = "newsroom.preview-link"
@@ -47,6 +49,7 @@ def work_order(stories, now):
 
 
 @staff_member_required
+@require_safe
 @never_cache
 def index(request):
     now = timezone.now()
@@ -101,6 +104,7 @@ def story_for(request, pk):
 
 
 @staff_member_required
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def review(request, pk):
     article = story_for(request, pk)
@@ -167,15 +171,19 @@ def render_review(request, article, form, link_form=None):
 
 
 @staff_member_required
+@require_safe
 @never_cache
 @xframe_options_sameorigin
+@csp_override({**settings.SECURE_CSP, "frame-ancestors": [CSP.SELF]})
 def preview(request, pk):
     """The story exactly as readers will see it, framed by the review page."""
-    article = get_object_or_404(story_queryset(), pk=pk)
+    article = get_object_or_404(rendering.story_queryset(), pk=pk)
     if not workflow.can_view(request.user, article):
         raise PermissionDenied
     response = render(
-        request, "articles/article_detail.html", story_context(live_parts(article), is_preview=True)
+        request,
+        "articles/article_detail.html",
+        rendering.preview_context(rendering.live_parts(article)),
     )
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -183,6 +191,7 @@ def preview(request, pk):
 
 @staff_member_required
 @require_POST
+@never_cache
 def create_preview_link(request, pk):
     article = story_for(request, pk)
     if not request.user.has_perm("articles.add_previewlink"):
@@ -207,6 +216,7 @@ def create_preview_link(request, pk):
 
 @staff_member_required
 @require_POST
+@never_cache
 def revoke_preview_link(request, pk, link_pk):
     article = story_for(request, pk)
     if not request.user.has_perm("articles.change_previewlink"):
@@ -238,6 +248,7 @@ def link_from_token(token: str) -> PreviewLink:
     return link
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def shared_preview(request, token):
     """An outside reviewer's read-only view of one story, with a comment box."""
@@ -257,8 +268,8 @@ def shared_preview(request, token):
         PreviewLinkVisit.objects.create(
             link=link, user_agent=request.headers.get("User-Agent", "")[:300]
         )
-    article = get_object_or_404(story_queryset(), pk=link.article_id)
-    context = story_context(live_parts(article), is_preview=True)
+    article = get_object_or_404(rendering.story_queryset(), pk=link.article_id)
+    context = rendering.preview_context(rendering.live_parts(article))
     response = render(
         request, "articles/shared_preview.html", {**context, "comment_form": form, "link": link}
     )

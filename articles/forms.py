@@ -9,6 +9,7 @@ from django.utils import timezone
 from articles import revisions
 from articles.importers import MAX_STORY_BYTES, StoryFormatError, decode_story, parse_story
 from articles.models import Article, Desk, Notice, Tag
+from articles.validators import PictureField
 
 
 class TagSelectWidget(forms.SelectMultiple):
@@ -157,6 +158,9 @@ class ArticleAdminForm(forms.ModelForm):
             "priority",
         ]
         widgets = {"dek": forms.Textarea(attrs={"rows": 2})}
+        # Our checks run before Django's image field opens the file, so a decompression
+        # bomb is told it has too many pixels, not that it is "corrupted".
+        field_classes = {"hero_image": PictureField, "social_image": PictureField}
 
 
 def parse_new_story(text: str):

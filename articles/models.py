@@ -15,9 +15,14 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField, create_sanitizer
 from taggit.managers import TaggableManager
-from taggit.models import TagBase, TaggedItemBase
+from taggit.models import NaturalKeyManager, TagBase, TaggedItemBase
 
-from articles.validators import validate_image_upload, validate_link_url
+from articles.validators import (
+    hero_image_path,
+    social_image_path,
+    validate_image_upload,
+    validate_link_url,
+)
 
 # What editors may write in rich text. The editor's toolbar and the server-side
 # sanitiser are built from this one list, so they cannot drift apart.
@@ -130,7 +135,8 @@ class Tag(TagBase):
         help_text="For planning only: never shown to readers, in feeds or in search engines.",
     )
 
-    objects = TagQuerySet.as_manager()
+    # taggit's natural-key manager, so dumpdata --natural-foreign output loads again.
+    objects = NaturalKeyManager.from_queryset(TagQuerySet)()
 
     class Meta:
         ordering = ["name"]
@@ -150,6 +156,7 @@ class Tag(TagBase):
             duplicate.tagged_articles.filter(content_object__in=already).delete()
             moved += duplicate.tagged_articles.update(tag=self)
             duplicate.delete()
+        Article.objects.filter(tagged_items__tag=self).update()  # their pages show this tag now
         return moved
 
     def get_absolute_url(self):
@@ -201,6 +208,12 @@ class ArticleQuerySet(models.QuerySet):
     def live(self):
         """Return the stories not in the trash."""
         return self.filter(deleted_at__isnull=True)
+
+    def update(self, **kwargs):
+        """Every write to a story row moves its content stamp, so its stored reader page
+        (articles/rendering.py) is rendered again; `update()` alone just moves the stamp."""
+        kwargs.setdefault("content_stamp", models.F("content_stamp") + 1)
+        return super().update(**kwargs)
 
     def with_bylines(self):
         return self.prefetch_related(
@@ -259,7 +272,7 @@ class Article(models.Model):
     )
     hero_image = models.ImageField(
         "hero image",
-        upload_to="articles/%Y/%m/",
+        upload_to=hero_image_path,
         blank=True,
         width_field="hero_width",
         height_field="hero_height",
@@ -310,7 +323,7 @@ class Article(models.Model):
     )
     social_image = models.ImageField(
         "sharing image",
-        upload_to="articles/social/%Y/%m/",
+        upload_to=social_image_path,
         blank=True,
         validators=[
             FileExtensionValidator(["jpg", "jpeg", "png", "webp"]),
@@ -360,6 +373,9 @@ class Article(models.Model):
     )
     # Every save adds one; a form that loaded an older version is a conflicting edit.
     version = models.PositiveIntegerField(default=0, editable=False)
+    # Moves on every write to the story or to anything its page shows (see
+    # articles/rendering.py): a stored page rendered at another stamp is out of date.
+    content_stamp = models.PositiveBigIntegerField(default=0, editable=False)
     assignee = models.ForeignKey(
         "auth.User",
         null=True,
@@ -399,7 +415,15 @@ class Article(models.Model):
         if not self.slug:
             self.slug = unique_slug(Article, self.headline, instance_pk=self.pk)
         self.closing = sanitize_rich_text(self.closing)
+        moves_stamp = not self._state.adding
+        if moves_stamp:
+            # Counted by the database, not from this copy, which may be out of date.
+            self.content_stamp = models.F("content_stamp") + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "content_stamp"}
         super().save(*args, **kwargs)
+        if moves_stamp:
+            del self.content_stamp  # read again from the database if anyone asks
 
     def get_absolute_url(self):
         return reverse("articles:detail", args=[self.slug])
@@ -799,3 +823,25 @@ class SchedulerRun(models.Model):
 
     def __str__(self):
         return f"Scheduler run at {self.finished_at:%Y-%m-%d %H:%M}"
+
+
+class RenderedStory(models.Model):
+    """A story's reader page, rendered once per change instead of once per reader, as
+    Ghost stores a post's HTML. articles/rendering.py is the only reader and writer."""
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="rendered"
+    )
+    # The story's content stamp when this was rendered; any other stamp means out of date.
+    content_stamp = models.PositiveBigIntegerField()
+    # Links in the page's metadata are absolute: rendered for this site address.
+    base_url = models.CharField(max_length=300)
+    # Render again from then on: a call to action placed on the story starts or ends.
+    valid_until = models.DateTimeField(null=True, blank=True)
+    title = models.TextField()
+    description = models.TextField()
+    head = models.TextField()
+    body = models.TextField()
+
+    def __str__(self):
+        return f"Rendered page of article {self.article_id}"

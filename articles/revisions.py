@@ -7,6 +7,7 @@ so a revision survives later edits of the story and can be shown, compared and r
 import difflib
 import re
 from dataclasses import dataclass
+from html import unescape
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -27,6 +28,7 @@ from articles.models import (
     Section,
     Tag,
     Takeaway,
+    sanitize_rich_text,
 )
 
 ARTICLE_FIELDS = [
@@ -40,6 +42,7 @@ ARTICLE_FIELDS = [
     "hero_caption",
     "hero_credit",
 ]
+RICH_TEXT_FIELDS = {"closing"}
 FIELD_LABELS = {
     "headline": "Headline",
     "slug": "Slug",
@@ -135,6 +138,15 @@ def restore(revision: Revision, *, by) -> Revision:
 def preview_parts(revision: Revision) -> dict:
     """Return what the story page shows, built from a revision instead of the live story."""
     data = revision.snapshot
+    # The page prints rich text as it is. A snapshot never went through Section.save or
+    # Article.save, and may predate today's allow-list or come from a restored backup,
+    # so it is cleaned here as a save would clean it.
+    data = data | {
+        "closing": sanitize_rich_text(data["closing"]),
+        "sections": [
+            section | {"body": sanitize_rich_text(section["body"])} for section in data["sections"]
+        ],
+    }
     article = Article(
         pk=revision.article_id,
         status=revision.article.status,
@@ -176,17 +188,28 @@ class Change:
 
 
 def plain(value) -> str:
-    return " ".join(strip_tags(str(value or "")).split())
+    """Return the words of a plain-text field, exactly as typed ("3 < 5" stays)."""
+    return " ".join(str(value or "").split())
+
+
+def rich_text_words(html) -> str:
+    """Return the words of stored rich text: its tags dropped, its entities read."""
+    return plain(unescape(strip_tags(str(html or ""))))
 
 
 def part_texts(data: dict) -> dict[str, str]:
     """Flatten a snapshot into labelled texts that readers of a diff understand."""
-    texts = {FIELD_LABELS[name]: plain(data.get(name)) for name in ARTICLE_FIELDS}
+    # Only the closing is rich text: stripping tags from a plain field would hide
+    # whatever an editor typed between angle brackets from the reviewer of the diff.
+    texts = {
+        FIELD_LABELS[name]: (rich_text_words if name in RICH_TEXT_FIELDS else plain)(data.get(name))
+        for name in ARTICLE_FIELDS
+    }
     desk = Desk.objects.filter(pk=data.get("desk_id")).first()
     texts["Desk"] = desk.name if desk else ""
     for number, section in enumerate(data.get("sections", []), start=1):
         texts[f"Section {number}"] = " — ".join(
-            filter(None, [section["heading"], plain(section["body"])])
+            filter(None, [section["heading"], rich_text_words(section["body"])])
         )
     texts["Key takeaways"] = " · ".join(data.get("takeaways", []))
     texts["Hashtags"] = " ".join(f"#{tag}" for tag in data.get("tags", []))

@@ -16,6 +16,9 @@ from django.utils.safestring import mark_safe
 
 CONFIG = "english"
 MAX_WORDS = 10
+# Ranking reads the search document of every story it ranks, and a common word matches
+# thousands: only the newest this many matches are ranked (and counted as "200+").
+MAX_RESULTS = 200
 SNIPPET_CHARS = 220
 # Private-use characters mark the matches until the snippet is escaped and they become <mark>.
 MARK_START, MARK_END = "\ue000", "\ue001"
@@ -28,17 +31,21 @@ DOCUMENT = (
 
 
 def matching(stories, text: str):
-    """Return the stories that match, best first."""
+    """Return the newest MAX_RESULTS stories that match, best first."""
     if connection.vendor == "postgresql":
         return full_text(stories, text)
     return word_match(stories, text)
+
+
+def newest(matches):
+    return matches.order_by("-published_at").values("pk")[:MAX_RESULTS]
 
 
 def full_text(stories, text: str):
     # The stored, GIN-indexed search_vector is DOCUMENT, computed when the story is saved.
     query = SearchQuery(text, search_type="websearch", config=CONFIG)
     return (
-        stories.filter(search_vector=query)
+        stories.filter(pk__in=newest(stories.filter(search_vector=query)))
         .annotate(
             rank=SearchRank(F("search_vector"), query),
             marked_snippet=SearchHeadline(
@@ -77,7 +84,8 @@ def word_match(stories, text: str):
             default=Value(1),
             output_field=IntegerField(),
         )
-    return stories.annotate(rank=score).order_by("-rank", "-published_at")
+    matches = stories.filter(pk__in=newest(stories))
+    return matches.annotate(rank=score).order_by("-rank", "-published_at")
 
 
 def snippet(story, text: str) -> str:

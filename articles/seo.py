@@ -64,7 +64,8 @@ def sharing_image(request, article) -> dict | None:
 def story_metadata(request, article, parts: dict) -> dict:
     """Everything the story page's <head> needs, from the story and its parts."""
     url = absolute(request, article.get_absolute_url())
-    original = next((credit.url for credit in parts["credits"] if credit.url), "")
+    # A credit may link to a path on this site; search engines need the full address.
+    original = next((absolute(request, c.url) for c in parts["credits"] if c.url), "")
     description = (
         article.seo_description
         or article.dek
@@ -125,7 +126,7 @@ def news_article(request, article, parts, url, description, image) -> dict:
     based_on = [
         {
             "@type": "CreativeWork",
-            **({"url": credit.url} if credit.url else {}),
+            **({"url": absolute(request, credit.url)} if credit.url else {}),
             "author": {"@type": "Person", "name": credit.name},
             **(
                 {"publisher": {"@type": "Organization", "name": credit.organisation}}

@@ -1,37 +1,26 @@
 from django.core.paginator import Paginator
 from django.db.models import (
     Case,
-    CharField,
     Count,
-    DateTimeField,
     IntegerField,
-    Prefetch,
     Q,
     Value,
     When,
 )
-from django.db.models.functions import Cast
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView
 
 from articles import cache as page_cache
-from articles import search, seo, workflow
+from articles import rendering, search, seo, workflow
 from articles.forms import SearchForm
 from articles.models import (
     Article,
-    ArticleCallToAction,
     Author,
-    Byline,
-    Credit,
     Desk,
-    Notice,
     Tag,
-    TaggedArticle,
-    Takeaway,
 )
 
 LISTING_PAGE_SIZE = 12
@@ -41,85 +30,24 @@ RELATED_STORIES = 3
 SEARCH_PAGE_SIZE = 10
 
 
-def short_lists(article: Article) -> tuple[list, list, list]:
-    """The story's takeaways, credits and notices in one query: short lists from three
-    tables, read as one UNION ALL of same-shaped rows instead of three queries."""
-    text, when = CharField(), DateTimeField()
-
-    def rows(model, kind, *columns):
-        padding = [Value("", output_field=text)] * (5 - len(columns))
-        stamp = "created_at" if kind == "notice" else Cast(Value(None), output_field=when)
-        # A UNION allows no ORDER BY in its parts; the lists are sorted below.
-        return (
-            model.objects.filter(article=article)
-            .order_by()
-            .values_list(Value(kind, output_field=text), "pk", *columns, *padding, stamp)
-        )
-
-    takeaways, credits, notices = [], [], []
-    position = Cast("position", output_field=text)  # shares a column with a notice's kind
-    combined = (
-        rows(Takeaway, "takeaway", position, "text")
-        .union(
-            rows(Credit, "credit", position, "role", "name", "organisation", "url"),
-            rows(Notice, "notice", "kind", "text"),
-            all=True,
-        )
-        .order_by()
-    )
-    for kind, pk, a, b, c, d, e, stamp in combined:
-        if kind == "takeaway":
-            takeaways.append(Takeaway(pk=pk, position=int(a), text=b))
-        elif kind == "credit":
-            credits.append(Credit(pk=pk, position=int(a), role=b, name=c, organisation=d, url=e))
-        else:
-            notices.append(Notice(pk=pk, kind=a, text=b, created_at=stamp))
-    return (
-        sorted(takeaways, key=lambda t: (t.position, t.pk)),
-        sorted(credits, key=lambda c: (c.position, c.pk)),
-        sorted(notices, key=lambda n: (n.created_at, n.pk)),
-    )
-
-
-def live_parts(article: Article) -> dict:
-    """Return the parts of a saved story: prefetched relations and the short lists."""
-    now = timezone.now()
-    takeaways, credits, notices = short_lists(article)
-    return {
-        "article": article,
-        "sections": list(article.sections.all()),
-        "takeaways": takeaways,
-        "credits": credits,
-        "hashtags": article.public_tags,
-        "authors": article.byline_authors,
-        # A block outside its dates disappears from every story without editing any.
-        "placed_ctas": [
-            (placed.placement, placed.call_to_action)
-            for placed in article.cta_placements.all()
-            if placed.call_to_action.is_showing(now)
-        ],
-        "notices": notices,
-    }
-
-
-def related_stories(article: Article, hashtags) -> list[Article]:
+def related_stories(article: Article) -> list[Article]:
     """Published stories sharing the most tags with this one, then its desk, then the
     newest, so a reader always has somewhere to go next.
 
     Like the desk menu, this is derived from other stories, so it is kept in the cache
     until anything readers can see changes (a new page-cache generation).
     """
-    tag_ids = [tag.pk for tag in hashtags]
-    return page_cache.remember(f"related:{article.pk}", lambda: find_related(article, tag_ids))
+    return page_cache.remember(f"related:{article.pk}", lambda: find_related(article))
 
 
-def find_related(article: Article, tag_ids: list[int]) -> list[Article]:
+def find_related(article: Article) -> list[Article]:
     """One query: rank every published story by shared tags, same desk, then recency."""
+    its_tags = Tag.objects.public().filter(tagged_articles__content_object=article)
     return list(
         Article.objects.published()
         .exclude(pk=article.pk)
         .annotate(
-            shared_tags=Count("tagged_items", filter=Q(tagged_items__tag_id__in=tag_ids)),
+            shared_tags=Count("tagged_items", filter=Q(tagged_items__tag__in=its_tags)),
             same_desk=Case(
                 When(desk_id=article.desk_id, then=Value(1)),
                 default=Value(0),
@@ -128,39 +56,6 @@ def find_related(article: Article, tag_ids: list[int]) -> list[Article]:
         )
         .select_related("desk")
         .order_by("-shared_tags", "-same_desk", "-published_at")[:RELATED_STORIES]
-    )
-
-
-def story_context(parts: dict, *, is_preview: bool) -> dict:
-    """Arrange a story's parts the way the story page shows them."""
-    sections = parts["sections"]
-    intro_length = next((i for i, s in enumerate(sections) if s.heading), len(sections))
-    ctas = {placement: [] for placement in ArticleCallToAction.Placement.values}
-    for placement, cta in parts["placed_ctas"]:
-        ctas[placement].append(cta)
-    return {
-        **parts,
-        "intro_sections": sections[:intro_length],
-        "body_sections": sections[intro_length:],
-        "contents": [section for section in sections if section.heading],
-        "ctas": ctas,
-        "is_preview": is_preview,
-    }
-
-
-def story_queryset():
-    return (
-        Article.objects.live()
-        .select_related("desk")
-        .prefetch_related(
-            "sections",
-            Prefetch("tagged_items", queryset=TaggedArticle.objects.select_related("tag")),
-            Prefetch("bylines", queryset=Byline.objects.select_related("author")),
-            Prefetch(
-                "cta_placements",
-                queryset=ArticleCallToAction.objects.select_related("call_to_action"),
-            ),
-        )
     )
 
 
@@ -240,17 +135,23 @@ class ArticleDetailView(DetailView):
     template_name = "articles/article_detail.html"
 
     def get_object(self, queryset=None):
-        article = get_object_or_404(story_queryset(), slug=self.kwargs["slug"])
+        # The page itself is stored (articles/rendering.py); the search index is not needed.
+        stories = (
+            Article.objects.live()
+            .select_related("desk", "rendered")
+            .defer("takeaways_text", "search_vector")
+        )
+        article = get_object_or_404(stories, slug=self.kwargs["slug"])
         if not article.is_published and not workflow.can_view(self.request.user, article):
             raise Http404
         return article
 
     def get_context_data(self, **kwargs):
-        parts = live_parts(self.object)
         return {
-            **story_context(parts, is_preview=not self.object.is_published),
-            "meta": seo.story_metadata(self.request, self.object, parts),
-            "related": related_stories(self.object, parts["hashtags"]),
+            "article": self.object,
+            "page": rendering.reader_page(self.request, self.object),
+            "related": related_stories(self.object),
+            "is_preview": not self.object.is_published,
         }
 
     def render_to_response(self, context, **response_kwargs):
@@ -293,6 +194,7 @@ class SearchView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(form=self.form, **kwargs)
         context["query"] = self.form.cleaned_data.get("q", "") if self.form.is_bound else ""
+        context["result_limit"] = search.MAX_RESULTS
         context["filters"] = self.request.GET.copy()
         context["filters"].pop("page", None)
         for story in context["results"]:

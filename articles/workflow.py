@@ -297,7 +297,7 @@ def _move(article, transition, *, by, note, changes, now, actor_name=""):
     article.refresh_from_db(fields=["status", "published_at"])
     page_cache.invalidate()  # the update above sends no signal
     if transition.notifies:
-        transaction.on_commit(lambda: notify_writer(article, event))
+        transaction.on_commit(lambda: notify_writer(article, event), robust=True)
     return article
 
 
@@ -393,5 +393,13 @@ def notify_writer(article: Article, event: ArticleEvent) -> None:
             None,
             [writer.email],
         )
-    except Exception:
-        logger.exception("Could not email %s about story %s", writer.email, article.pk)
+    except Exception as error:
+        # The decision is committed already. No retry: a mail server that does not answer
+        # would keep the editor waiting once per try. The log names who was not told.
+        logger.exception(
+            "Could not email %s about story %s (%s: %s); the decision stands.",
+            writer.email,
+            article.pk,
+            type(error).__name__,
+            error,
+        )

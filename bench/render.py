@@ -1,6 +1,6 @@
 """Render reader pages in-process and report requests/s and SQL queries per page.
 
-    .venv/bin/python bench/render.py [--requests 300]
+    .venv/bin/python bench/render.py [--requests 300] [--profile article]
 
 Uses a throwaway SQLite database with the demo stories, so it measures Newsroom's own
 Python and template cost, without a network or an HTTP server. The HTTP benchmarks
@@ -8,7 +8,9 @@ against gunicorn, nginx and a Wagtail peer live beside this file as they are add
 """
 
 import argparse
+import cProfile
 import os
+import pstats
 import sys
 import tempfile
 import time
@@ -32,6 +34,9 @@ def get_counting_queries(client, url, connection):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument(
+        "--profile", metavar="PAGE", help="print a cProfile of this page (home, article, desk)"
+    )
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="newsroom-bench-")
@@ -82,6 +87,12 @@ def main():
             f"{name:10} {args.requests / elapsed:11.0f} {1000 * elapsed / args.requests:11.2f} "
             f"{queries:8} {len(response.content):8}"
         )
+    if args.profile:
+        profile = cProfile.Profile()
+        profile.runcall(lambda: [client.get(pages[args.profile]) for _ in range(args.requests)])
+        stats = pstats.Stats(profile).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("tottime").print_stats(30)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -83,6 +84,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database that cannot be reached, anywhere below this line, gives a static 503 page.
+    "newsroom.middleware.DatabaseUnavailableMiddleware",
     # Answers a conditional request whose ETag still matches with 304 Not Modified.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -91,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -106,6 +110,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # csp_nonce: the admin marks the scripts it writes inline (an import map).
+                "django.template.context_processors.csp",
                 "articles.context_processors.site",
             ],
         },
@@ -121,19 +127,31 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A stopped or unreachable PostgreSQL fails the request within 3 seconds rather than hanging
+# it (newsroom/middleware.py then answers 503); ?connect_timeout= in DATABASE_URL wins.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, except that a stopped or hanging Redis costs at most half
+            # a second and then reads as an empty cache (newsroom/cache_backends.py).
+            "BACKEND": "newsroom.cache_backends.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "newsroom",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
+    # Sessions are read from Redis and kept in the database, so logins survive Redis.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Not cached_db here: each process has its own local memory, and one would go on
+    # reading a session that another has logged out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Reader pages for anonymous visitors (articles/cache.py): kept this long in the server's
 # cache (any change to what readers see drops them at once), and this long in shared caches
@@ -149,6 +167,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2 for every new or changed password. PBKDF2 stays so older hashes still verify;
+# each is rehashed with Argon2 at its owner's next log-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+# A staff session ends at the latest one working day after log-in (newsroom/auth.py fixes
+# the end at log-in, so activity does not stretch it).
+SESSION_COOKIE_AGE = 8 * 60 * 60
+# Staff sign-in throttles (newsroom/auth.py), counted in the cache: past a limit, further
+# tries are refused, without checking the password, until the window ends.
+LOGIN_FAILURES_PER_USERNAME = 5
+LOGIN_FAILURES_PER_IP = 20
+LOGIN_THROTTLE_SECONDS = 15 * 60
+PASSWORD_RESETS_PER_EMAIL = 3
+PASSWORD_RESETS_PER_IP = 10
+PASSWORD_RESET_THROTTLE_SECONDS = 60 * 60
+# Behind a proxy every request comes from the proxy's address; name the header it sets to
+# the visitor's address (X-Real-IP, or X-Forwarded-For, whose last entry is used).
+THROTTLE_CLIENT_IP_HEADER = os.environ.get("THROTTLE_CLIENT_IP_HEADER", "")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
@@ -186,7 +225,7 @@ if os.environ.get("SMTP_HOST"):
                 "username": os.environ.get("SMTP_USER", ""),
                 "password": os.environ.get("SMTP_PASSWORD", ""),
                 "use_tls": env_bool("SMTP_TLS", True),
-                "timeout": 10,
+                "timeout": 5,
             },
         }
     }
@@ -194,6 +233,10 @@ else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
 LOGIN_URL = "admin:login"
+# A login without a (safe) next= address lands on the desk, not on a missing profile page.
+LOGIN_REDIRECT_URL = "desk:index"
+# Staff reset links are valid for an hour, not Django's three days.
+PASSWORD_RESET_TIMEOUT = 60 * 60
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -204,7 +247,33 @@ TAGGIT_CASE_INSENSITIVE = True
 # Production hardening; `manage.py check --deploy` reads these.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content Security Policy, enforced everywhere (reader pages, desk, admin): only this site's
+# own scripts, styles, pictures and fonts. The only inline script is the admin's import map,
+# allowed by nonce. The inline styles allowed by hash are the error pages' (500.html and
+# 503.html must render with nothing else working) and the one the rich-text editor injects;
+# tests/test_security_headers.py checks the hashes against the files.
+INLINE_STYLE_HASHES = [
+    "'sha256-t6C0L41rzTkU9sPqRBGD4TXwvFKZTVevWTaimbhG8Js='",  # templates/500.html
+    "'sha256-dJiZIiLVE9sFCxazGy/xn97jQjz5wKB72HIHT9h458Q='",  # templates/503.html
+    "'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='",  # django-prose-editor
+]
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    # NONCE only reaches the header on pages that use it: the admin's import map.
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, *INLINE_STYLE_HASHES],
+    # data: for the icons Bootstrap's and the admin's style sheets draw inline.
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "frame-src": [CSP.SELF],  # the desk frames its own story preview
+    "frame-ancestors": [CSP.NONE],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+}
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -10,12 +10,37 @@ from django.views.generic import RedirectView, TemplateView
 from articles import feeds
 from articles.cache import reader_page
 from articles.sitemaps import NewsSitemap, sitemaps
+from newsroom import auth
 
 admin.site.site_header = "Newsroom"
 admin.site.site_title = "Newsroom admin"
 admin.site.index_title = "Newsroom"
+admin.site.login_form = auth.ThrottledLoginForm
 
 urlpatterns = [
+    # Sign-in pages before the admin's URLs, which have their own login/ and end in a catch-all.
+    path("admin/login/", auth.login),
+    # The admin's login page links to "admin_password_reset" once that name exists.
+    path(
+        "admin/password-reset/",
+        auth.PasswordResetView.as_view(),
+        name="admin_password_reset",
+    ),
+    path(
+        "admin/password-reset/done/",
+        auth.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "admin/password-reset/<uidb64>/<token>/",
+        auth.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "admin/password-reset/complete/",
+        auth.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico whatever the page says; answer instead of a 404.
     path(

@@ -26,6 +26,21 @@ def fail_fast(page):
     page.set_default_timeout(10_000)
 
 
+@pytest.fixture(autouse=True)
+def no_content_security_policy_violations(page):
+    """Every journey here runs under the site's enforced CSP: anything it blocks (an inline
+    script or style, a foreign asset) is a broken page for a real user too."""
+    blocked = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    yield
+    assert blocked == []
+
+
 @pytest.fixture
 def story():
     article = make_article(

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError
 from django.utils import timezone
 
@@ -208,3 +209,16 @@ def test_call_to_action_end_must_follow_its_start():
     with pytest.raises(ValidationError) as error:
         cta.full_clean()
     assert "ends_at" in error.value.message_dict
+
+
+def test_a_natural_key_dump_of_tagged_stories_loads_again(tmp_path):
+    story = make_article(tags=["CitizenScience"])
+    dump = tmp_path / "tags.json"
+    call_command(
+        "dumpdata", "articles.tag", "articles.taggedarticle", "--natural-foreign", output=dump
+    )
+    story.tags.clear()
+
+    call_command("loaddata", dump, verbosity=0)
+
+    assert list(story.tags.names()) == ["CitizenScience"]

@@ -5,6 +5,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import search
 from articles.models import Article, Section
 from tests.factories import make_article, make_desk
 from tests.pages import visible_text
@@ -129,6 +130,21 @@ def test_results_are_paginated(client):
     second = client.get(SEARCH, {"q": "zeppelin", "page": 2})
     assert len(first.context["results"]) == 10
     assert len(second.context["results"]) == 3
+
+
+def test_a_common_word_finds_the_newest_matches_and_says_there_are_more(client, monkeypatch):
+    monkeypatch.setattr(search, "MAX_RESULTS", 3)
+    for age in range(5):
+        story(f"Zeppelin {age}", published_at=timezone.now() - timedelta(days=age))
+
+    response = client.get(SEARCH, {"q": "zeppelin"})
+
+    assert sorted(s.headline for s in response.context["results"]) == [
+        "Zeppelin 0",
+        "Zeppelin 1",
+        "Zeppelin 2",
+    ]
+    assert "3+ stories found." in visible_text(response.content.decode())
 
 
 def test_search_queries_do_not_grow_with_the_results(client, django_assert_max_num_queries):

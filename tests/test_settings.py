@@ -50,7 +50,7 @@ def test_database_redis_and_smtp_come_from_the_environment():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        '[false, "django.db.backends.postgresql", "django.core.cache.backends.redis.RedisCache", '
+        '[false, "django.db.backends.postgresql", "newsroom.cache_backends.ResilientRedisCache", '
         '["news.example.com"], "django.core.mail.backends.smtp.EmailBackend"]'
     )
 

@@ -1,0 +1,267 @@
+"""Load and soak test: real HTTP against gunicorn with production settings, PostgreSQL and Redis.
+
+    .venv/bin/python bench/load.py [--seconds 60 --connections 64 --soak-minutes 10]
+
+1. Fills a PostgreSQL database (DATABASE_URL, default newsroom_bench_load on 127.0.0.1; its
+   name must contain "bench": it is emptied) with the demo and --stories generated stories,
+   and starts gunicorn (--workers, production settings, Redis page cache on REDIS_URL,
+   default redis://127.0.0.1:6379/15).
+2. Load: wrk with --connections for --seconds against a mix of home, story, tag and search
+   pages (random stories, tags, search words and page numbers, so most requests miss the
+   page cache). Half-way it publishes a story and then unpublishes it, and measures how long
+   until readers get it (200) and lose it (404).
+3. Soak: the same mix for --soak-minutes at --soak-connections, sampling every worker's RSS.
+
+Passes (exit 0) when the load gives no socket error and no 5xx or other non-2xx answer,
+readers see the publication and the unpublication within a second, and no worker's memory
+grows more than 10% from the end of the first soak minute to the end, nor passes 150 MB.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from run import PROJECT, PYTHON, environment, manage, start, wait_for
+
+PORT = 8110
+MAX_GROWTH = 0.10
+MAX_RSS_MB = 150
+MAX_VISIBILITY_SECONDS = 1.0
+SEARCH_WORDS = "ai artists newsroom video policy climate data readers guidelines sora".split()
+
+WRK_SCRIPT = """
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+local stories = {%(stories)s}
+local tags = {%(tags)s}
+local words = {%(words)s}
+request = function()
+  local pick = math.random(100)
+  local path
+  if pick <= 15 then
+    path = "/?page=" .. math.random(3)
+  elseif pick <= 70 then
+    path = "/stories/" .. stories[math.random(#stories)] .. "/"
+  elseif pick <= 85 then
+    path = "/tags/" .. tags[math.random(#tags)] .. "/"
+  else
+    path = "/search/?q=" .. words[math.random(#words)] .. "&page=" .. math.random(2)
+  end
+  return wrk.format("GET", path)
+end
+"""
+
+
+def lua_list(items) -> str:
+    return ", ".join(f'"{item}"' for item in items)
+
+
+def run_wrk(script: Path, seconds: int, connections: int) -> dict:
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "--latency",
+         "-s", str(script), f"http://127.0.0.1:{PORT}"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", output, re.M))
+    return {
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": latency.get("50", "?"),
+        "p99": latency.get("99", "?"),
+        "socket_errors": sum(map(int, socket_errors.groups())) if socket_errors else 0,
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+
+
+def status_of(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def seconds_until(url: str, status: int, limit: float = 10) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        if status_of(url) == status:
+            return time.monotonic() - started
+        time.sleep(0.02)
+    return float("inf")
+
+
+def worker_rss_mb(master: int) -> dict[int, float]:
+    """Resident memory of each gunicorn worker (the master's children)."""
+    sizes = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
+        except OSError:
+            continue
+        if int(fields["PPid"]) == master and "VmRSS" in fields:
+            sizes[int(fields["Pid"])] = int(fields["VmRSS"].split()[0]) / 1024
+    return sizes
+
+
+def publish_and_unpublish(results: dict, delay: float) -> None:
+    """Half-way through the load: publish a story, then unpublish it, as an editor would."""
+    from articles import workflow
+    from articles.models import Article
+
+    time.sleep(delay)
+    story = Article.objects.filter(status=Article.Status.APPROVED).first() or (
+        Article.objects.filter(status=Article.Status.IN_REVIEW).first()
+    )
+    if story.status == Article.Status.IN_REVIEW:
+        story = workflow.take("approve", story, by=None)
+    url = f"http://127.0.0.1:{PORT}{story.get_absolute_url()}"
+    results["before_publish"] = status_of(url)
+    workflow.take("publish", story, by=None)
+    results["publish_seconds"] = seconds_until(url, 200)
+    time.sleep(2)
+    workflow.take("unpublish", story, by=None, note="Load test: taken down again.")
+    results["unpublish_seconds"] = seconds_until(url, 404)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Load and soak test over real HTTP.")
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--soak-minutes", type=float, default=10)
+    parser.add_argument("--soak-connections", type=int, default=16)
+    parser.add_argument("--stories", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("load: wrk is not installed (apt-get install -y wrk)")
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/newsroom_bench_load")
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+
+    run_dir = Path(tempfile.mkdtemp(prefix="newsroom-load-"))
+    env = environment(run_dir)
+    ensure_database(env["DATABASE_URL"])
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "flush", "--noinput")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    manage({**env, "DEBUG": "1"}, "load_demo")
+    manage(env, "generate_articles", str(args.stories))
+    os.environ.update(env)
+    sys.path.insert(0, str(PROJECT))
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+
+    from articles.models import Article, Tag
+
+    cache.clear()
+    stories = list(Article.objects.published().values_list("slug", flat=True)[:500])
+    tags = list(Tag.objects.public().values_list("slug", flat=True)[:100])
+    script = run_dir / "mix.lua"
+    script.write_text(
+        WRK_SCRIPT
+        % {"stories": lua_list(stories), "tags": lua_list(tags), "words": lua_list(SEARCH_WORDS)}
+    )
+    server = start(
+        [PYTHON, "-m", "gunicorn", "newsroom.wsgi", "--workers", str(args.workers),
+         "--no-control-socket", "--max-requests", "0", "--bind", f"127.0.0.1:{PORT}"],
+        env,
+    )  # fmt: skip
+    failures = []
+    try:
+        wait_for(f"http://127.0.0.1:{PORT}/")
+        visibility: dict = {}
+        editor = threading.Thread(
+            target=publish_and_unpublish, args=(visibility, args.seconds / 3), daemon=True
+        )
+        editor.start()
+        load = run_wrk(script, args.seconds, args.connections)
+        editor.join()
+        print(
+            f"load: {args.seconds} s at {args.connections} connections, {args.workers} workers: "
+            f"{load['requests']} requests, {load['rps']:.0f}/s, p50 {load['p50']}, "
+            f"p99 {load['p99']}, socket errors {load['socket_errors']}, "
+            f"non-2xx {load['non_2xx']}"
+        )
+        print(
+            f"load: a story published under load was readable after "
+            f"{visibility['publish_seconds']:.2f} s (was {visibility['before_publish']} before); "
+            f"unpublished, it was gone after {visibility['unpublish_seconds']:.2f} s"
+        )
+        if load["socket_errors"] or load["non_2xx"]:
+            failures.append("errors under load")
+        if max(visibility["publish_seconds"], visibility["unpublish_seconds"]) > (
+            MAX_VISIBILITY_SECONDS
+        ):
+            failures.append("publication not visible within a second")
+        if args.soak_minutes:
+            failures += soak(script, server.pid, args)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+        shutil.rmtree(run_dir, ignore_errors=True)
+    if failures:
+        sys.exit("load: FAILED: " + "; ".join(failures))
+    print("load: passed")
+
+
+def soak(script: Path, master: int, args) -> list[str]:
+    """Run the mix for the soak time in one-minute rounds, sampling worker memory."""
+    samples = []
+    errors = 0
+    requests = 0
+    for minute in range(1, int(args.soak_minutes) + 1):
+        result = run_wrk(script, 60, args.soak_connections)
+        errors += result["socket_errors"] + result["non_2xx"]
+        requests += result["requests"]
+        samples.append(worker_rss_mb(master))
+        sizes = ", ".join(f"{mb:.1f}" for mb in sorted(samples[-1].values()))
+        print(f"soak: minute {minute}: {result['rps']:.0f} requests/s, worker RSS MB: {sizes}")
+    first, last = samples[0], samples[-1]
+    growth = max(last[pid] / first[pid] - 1 for pid in last if pid in first)
+    largest = max(max(sample.values()) for sample in samples)
+    print(
+        f"soak: {requests} requests, {errors} errors; largest worker {largest:.1f} MB; "
+        f"largest growth after minute 1: {100 * growth:.1f}%"
+    )
+    failures = []
+    if errors:
+        failures.append("errors during the soak")
+    if growth > MAX_GROWTH:
+        failures.append(f"worker memory grew {100 * growth:.1f}%")
+    if largest > MAX_RSS_MB:
+        failures.append(f"a worker used {largest:.0f} MB")
+    return failures
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database if it does not exist yet."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[-1]
+    if "bench" not in name:
+        sys.exit("load: DATABASE_URL must name a database with 'bench' in its name; it is emptied")
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        if not connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+if __name__ == "__main__":
+    main()
