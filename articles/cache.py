@@ -27,6 +27,8 @@ from django.utils.cache import patch_cache_control
 from articles.models import Article
 
 GENERATION_KEY = "newsroom:pages:generation"
+# The query parameters reader pages read: pagination, search and its filters.
+READER_PARAMETERS = {"page", "q", "desk", "tag", "published_after", "published_before"}
 
 
 def generation() -> int:
@@ -135,7 +137,9 @@ def reader_page(view):
             # Made for one person: no shared cache (nginx, a CDN) may keep it.
             patch_cache_control(response, private=True)
             return response
-        enabled = settings.PAGE_CACHE_SECONDS > 0
+        # Each address is its own cache entry: one with made-up parameters (?x=1, ?x=2…)
+        # is answered but not kept, so a crawler cannot fill the cache with copies.
+        enabled = settings.PAGE_CACHE_SECONDS > 0 and set(request.GET) <= READER_PARAMETERS
         if enabled:
             # Scheme and host too: pages carry absolute links built from the request.
             address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()

@@ -583,7 +583,7 @@ class Credit(models.Model):
         max_length=500,
         blank=True,
         validators=[validate_link_url],
-        help_text="The original article, if it is online (https://…).",
+        help_text="The original article, if it is online (https://…, or /… on this site).",
     )
 
     class Meta:
@@ -615,7 +615,7 @@ class CallToAction(models.Model):
         max_length=500,
         blank=True,
         validators=[validate_link_url],
-        help_text="Where the button goes: https://…, mailto:… or tel:….",
+        help_text="Where the button goes: https://…, /… on this site, mailto:… or tel:….",
     )
     organisation = models.CharField(max_length=120, blank=True)
     starts_at = models.DateTimeField(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from articles import desk, views
+from articles import converters, desk, views  # noqa: F401 (converters registers <tagslug:>)
 from articles.cache import reader_page
 
 app_name = "articles"
@@ -10,7 +10,7 @@ urlpatterns = [
     path("search/", reader_page(views.SearchView.as_view()), name="search"),
     path("stories/<slug:slug>/", reader_page(views.ArticleDetailView.as_view()), name="detail"),
     path("desks/<slug:slug>/", reader_page(views.DeskView.as_view()), name="desk"),
-    path("tags/<str:slug>/", reader_page(views.TagView.as_view()), name="tag"),
+    path("tags/<tagslug:slug>/", reader_page(views.TagView.as_view()), name="tag"),
     path("authors/<slug:slug>/", reader_page(views.AuthorView.as_view()), name="author"),
     path("preview/<str:token>/", desk.shared_preview, name="shared_preview"),
 ]

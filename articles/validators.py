@@ -30,6 +30,14 @@ check_web_url = URLValidator(schemes=["http", "https"])
 SITE_PATH = re.compile(r"/(?![/\\])[^\s\\\x00-\x1f\x7f]*")
 
 
+def is_safe_link(value: str) -> bool:
+    """Whether a browser following this address stays with a harmless scheme or this site."""
+    address = value.strip()
+    if address.startswith("/"):
+        return bool(SITE_PATH.fullmatch(address))
+    return urlsplit(address).scheme.lower() in LINK_SCHEMES
+
+
 def validate_link_url(value: str) -> None:
     """Accept only http(s), mailto and tel links and paths on this site: never javascript:,
     data:, or another site's address posing as a path (//other.example)."""

@@ -20,6 +20,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from articles import cache as page_cache
 from articles.models import Article, ArticleEvent, SchedulerRun
@@ -345,7 +346,7 @@ def comment(article: Article, *, by=None, name: str = "", text: str) -> ArticleE
     return ArticleEvent.objects.create(
         article=article,
         actor=by,
-        actor_name=name,
+        actor_name=Truncator(name).chars(ArticleEvent._meta.get_field("actor_name").max_length),
         action="comment",
         note=text.strip(),
     )
@@ -388,7 +389,8 @@ def notify_writer(article: Article, event: ArticleEvent) -> None:
     lines += ["", f"Open it on the desk: {link}"]
     try:
         send_mail(
-            f"[{settings.SITE_NAME}] {label}: {article.headline}",
+            # One line: a line break in a subject is a mail header injection, refused.
+            f"[{settings.SITE_NAME}] {label}: {' '.join(article.headline.split())}",
             "\n".join(lines),
             None,
             [writer.email],

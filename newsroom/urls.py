@@ -7,7 +7,8 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView, TemplateView
 
-from articles import feeds
+from articles import converters, feeds  # noqa: F401 (converters registers <tagslug:>)
+from articles.admin import view_on_site
 from articles.cache import reader_page
 from articles.sitemaps import NewsSitemap, sitemaps
 from newsroom import auth
@@ -41,6 +42,12 @@ urlpatterns = [
         auth.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    # "View on site" only for stories this user may see: ahead of the admin's own route.
+    path(
+        "admin/r/<path:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(view_on_site),
+        name="view_on_site",
+    ),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico whatever the page says; answer instead of a 404.
     path(
@@ -52,8 +59,8 @@ urlpatterns = [
     path("feeds/atom/", reader_page(feeds.LatestStoriesAtomFeed()), name="feed_atom"),
     path("feeds/desks/<slug:slug>/rss/", reader_page(feeds.DeskFeed()), name="desk_feed_rss"),
     path("feeds/desks/<slug:slug>/atom/", reader_page(feeds.DeskAtomFeed()), name="desk_feed_atom"),
-    path("feeds/tags/<str:slug>/rss/", reader_page(feeds.TagFeed()), name="tag_feed_rss"),
-    path("feeds/tags/<str:slug>/atom/", reader_page(feeds.TagAtomFeed()), name="tag_feed_atom"),
+    path("feeds/tags/<tagslug:slug>/rss/", reader_page(feeds.TagFeed()), name="tag_feed_rss"),
+    path("feeds/tags/<tagslug:slug>/atom/", reader_page(feeds.TagAtomFeed()), name="tag_feed_atom"),
     path("feeds/authors/<slug:slug>/rss/", reader_page(feeds.AuthorFeed()), name="author_feed_rss"),
     path(
         "feeds/authors/<slug:slug>/atom/",

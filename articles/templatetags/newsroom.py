@@ -1,6 +1,8 @@
 from django import template
 from django.utils import timezone
 
+from articles.validators import is_safe_link
+
 register = template.Library()
 
 
@@ -10,3 +12,10 @@ def iso_datetime(value):
     if not value:
         return ""
     return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+@register.filter
+def safe_link(url):
+    """The address if its scheme is one an editor may link to now, else "": a row saved
+    before the rules (or restored from an old backup) never becomes a javascript: link."""
+    return url if is_safe_link(url) else ""
