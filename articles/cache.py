@@ -1,7 +1,8 @@
 """The reader-page cache and the HTTP caching headers of reader pages.
 
-Anonymous GET requests for reader pages are answered from the cache (Redis when REDIS_URL
-is set, local memory otherwise). Every cached page belongs to a *generation*; any change to
+Anonymous GET requests for reader pages (views wrapped in `reader_page`) are answered from
+the cache (Redis when REDIS_URL is set, local memory otherwise) by PageCacheMiddleware, near
+the top of the middleware stack. Every cached page belongs to a *generation*; any change to
 what readers can see starts a new generation once its transaction commits, so no stale page
 is ever served again. Requests with a session or messages cookie (staff, previews, a
 reviewer who just left a comment) never touch the cache, and their pages are marked private.
@@ -22,7 +23,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 
 from articles.models import Article
 
@@ -92,21 +93,6 @@ def is_personal_request(request) -> bool:
     return any(name in request.COOKIES for name in personal)
 
 
-def was_made_for_this_visitor(request) -> bool:
-    """Whether rendering used something of this visitor's own.
-
-    The CSRF, session and messages middleware set their cookies after this decorator has
-    returned, so response.cookies cannot show them yet: ask the request what was used.
-    """
-    session = getattr(request, "session", None)
-    messages = getattr(request, "_messages", None)
-    return bool(
-        request.META.get("CSRF_COOKIE_NEEDS_UPDATE")  # the page holds a CSRF token
-        or (session is not None and session.modified)
-        or (messages is not None and len(messages))  # the page shows (or queues) messages
-    )
-
-
 def mark_public(response) -> None:
     """Let browsers revalidate every time (a cheap 304) and shared caches keep it briefly.
 
@@ -121,39 +107,61 @@ def mark_public(response) -> None:
         stale_while_revalidate=settings.STALE_WHILE_REVALIDATE_SECONDS,
     )
     if not response.has_header("ETag"):
-        digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
-        response["ETag"] = f'"{digest}"'
+        set_response_etag(response)
 
 
 def reader_page(view):
-    """Serve anonymous readers from the page cache; everyone else gets the view itself."""
+    """Mark a view's pages as reader pages: PageCacheMiddleware may keep them for anonymous
+    readers. Pages made for someone signed in (or with messages waiting) are private."""
 
     @wraps(view)
-    def cached_view(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD"):
-            return view(request, *args, **kwargs)
+    def reader_view(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
         if is_personal_request(request):
-            response = view(request, *args, **kwargs)
             # Made for one person: no shared cache (nginx, a CDN) may keep it.
             patch_cache_control(response, private=True)
-            return response
-        # Each address is its own cache entry: one with made-up parameters (?x=1, ?x=2…)
-        # is answered but not kept, so a crawler cannot fill the cache with copies.
-        enabled = settings.PAGE_CACHE_SECONDS > 0 and set(request.GET) <= READER_PARAMETERS
-        if enabled:
-            # Scheme and host too: pages carry absolute links built from the request.
-            address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-            key = f"newsroom:page:{generation()}:{address}"
-            response = cache.get(key)
-            if response is not None:
-                return response
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and callable(response.render):
-            response = response.render()
-        if is_storable(response) and not was_made_for_this_visitor(request):
-            mark_public(response)
-            if enabled:
-                cache.set(key, response, page_timeout())
+        else:
+            response.is_reader_page = True
         return response
 
-    return cached_view
+    return reader_view
+
+
+def page_key(request) -> str | None:
+    """The cache key of the page this request asks for, or None if it may not be cached."""
+    if (
+        settings.PAGE_CACHE_SECONDS <= 0
+        or request.method not in ("GET", "HEAD")
+        or is_personal_request(request)
+        # An address with made-up parameters (?x=1, ?x=2…) is answered but not kept, so a
+        # crawler cannot fill the cache with copies.
+        or not set(request.GET) <= READER_PARAMETERS
+    ):
+        return None
+    # Scheme and host too: pages carry absolute links built from the request.
+    address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    return f"newsroom:page:{generation()}:{address}"
+
+
+class PageCacheMiddleware:
+    """Answers anonymous readers from the page cache before the rest of the stack runs
+    (sessions, CSRF, URL resolving, the view): a stored page already carries the headers
+    those added. It stores a reader page only as the stack finished it, so a page that
+    picked up a cookie on the way out (CSRF token, session, messages) is never stored."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = page_key(request)
+        if key is not None:
+            stored = cache.get(key)
+            if stored is not None:
+                # A 304 when the reader's copy is current, like ConditionalGetMiddleware.
+                return get_conditional_response(request, etag=stored.get("ETag"), response=stored)
+        response = self.get_response(request)
+        if getattr(response, "is_reader_page", False) and is_storable(response):
+            mark_public(response)
+            if key is not None:
+                cache.set(key, response, page_timeout())
+        return response

@@ -120,10 +120,17 @@ def worker_rss_mb(master: int) -> dict[int, float]:
 
 def publish_and_unpublish(results: dict, delay: float) -> None:
     """Half-way through the load: publish a story, then unpublish it, as an editor would."""
+    from django.test.utils import override_settings
+
     from articles import workflow
     from articles.models import Article
 
     time.sleep(delay)
+    # The writer's notification emails are not the test: keep them out of the report.
+    quiet_mail = override_settings(
+        MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    )
+    quiet_mail.enable()
     story = Article.objects.filter(status=Article.Status.APPROVED).first() or (
         Article.objects.filter(status=Article.Status.IN_REVIEW).first()
     )

@@ -7,6 +7,8 @@ Starts on 127.0.0.1, with production settings and throwaway data:
   newsroom-cached     gunicorn, page cache on
   nginx-front-cache   nginx proxy_cache (bench/nginx.conf) in front of newsroom-cached
   nginx-static        nginx serving a saved copy of the same page: the ceiling
+  gunicorn-bytes      gunicorn (same options) running a WSGI app that returns that saved copy:
+                      the most any page cache behind gunicorn could do
   wagtail             Wagtail 8 serving the same story (bench/wagtail_peer/), if it can be set up
 then runs wrk against each in turn, round after round, and prints requests/s, p50/p99
 latency, server CPU per request and the ratios the targets are about. Every server is
@@ -32,7 +34,16 @@ PYTHON = sys.executable
 STORY = "newsrooms-publish-public-guidelines-for-using-ai-tools"
 STORY_FILE = PROJECT / "articles" / "demo_stories" / "newsrooms-adopt-ai-guidelines.txt"
 PORTS = {"newsroom-uncached": 8101, "newsroom-cached": 8102, "nginx-static": 8103,
-         "nginx-front-cache": 8104, "wagtail": 8105}  # fmt: skip
+         "nginx-front-cache": 8104, "wagtail": 8105, "gunicorn-bytes": 8106}  # fmt: skip
+# A WSGI app that does nothing but answer with the saved page.
+BYTES_APP = """
+from pathlib import Path
+PAGE = (Path(__file__).parent / "story.html").read_bytes()
+HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(PAGE)))]
+def app(environ, start_response):
+    start_response("200 OK", HEADERS)
+    return [PAGE]
+"""
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -130,6 +141,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--no-wagtail", action="store_true")
+    parser.add_argument(
+        "--gunicorn", default="--workers 2", help="gunicorn options for both Newsroom servers"
+    )
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool):
@@ -141,16 +155,15 @@ def main():
     try:
         env = prepare(run_dir)
         gunicorn = [
-            *(PYTHON, "-m", "gunicorn", "newsroom.wsgi", "--workers", "2"),
+            *(PYTHON, "-m", "gunicorn", *args.gunicorn.split()),
             "--no-control-socket",  # gunicorn 27 shares one socket path between servers
-            "--bind",
         ]
         servers["newsroom-uncached"] = start(
-            [*gunicorn, f"127.0.0.1:{PORTS['newsroom-uncached']}"],
+            [*gunicorn, "--bind", f"127.0.0.1:{PORTS['newsroom-uncached']}", "newsroom.wsgi"],
             {**env, "PAGE_CACHE_SECONDS": "0"},
         )
         servers["newsroom-cached"] = start(
-            [*gunicorn, f"127.0.0.1:{PORTS['newsroom-cached']}"], env
+            [*gunicorn, "--bind", f"127.0.0.1:{PORTS['newsroom-cached']}", "newsroom.wsgi"], env
         )
         path = f"/stories/{STORY}/"
         wait_for(f"http://127.0.0.1:{PORTS['newsroom-uncached']}{path}")
@@ -160,6 +173,13 @@ def main():
         static_root.mkdir()
         with urllib.request.urlopen(f"http://127.0.0.1:{PORTS['newsroom-uncached']}{path}") as page:
             (static_root / "story.html").write_bytes(page.read())
+        (static_root / "bytes_app.py").write_text(BYTES_APP)
+        servers["gunicorn-bytes"] = start(
+            [*gunicorn, "--bind", f"127.0.0.1:{PORTS['gunicorn-bytes']}",
+             "--chdir", str(static_root), "bytes_app:app"],
+            env,
+        )  # fmt: skip
+        wait_for(f"http://127.0.0.1:{PORTS['gunicorn-bytes']}/")
         config = (PROJECT / "bench" / "nginx.conf").read_text()
         for name, value in {
             "run_dir": run_dir,
@@ -180,12 +200,14 @@ def main():
         urls = {
             "nginx-static": f"http://127.0.0.1:{PORTS['nginx-static']}/story.html",
             "nginx-front-cache": f"http://127.0.0.1:{PORTS['nginx-front-cache']}{path}",
+            "gunicorn-bytes": f"http://127.0.0.1:{PORTS['gunicorn-bytes']}/",
             "newsroom-cached": f"http://127.0.0.1:{PORTS['newsroom-cached']}{path}",
             "newsroom-uncached": f"http://127.0.0.1:{PORTS['newsroom-uncached']}{path}",
         }
         groups = {
             "nginx-static": servers["nginx"].pid,
             "nginx-front-cache": servers["nginx"].pid,
+            "gunicorn-bytes": servers["gunicorn-bytes"].pid,
             "newsroom-cached": servers["newsroom-cached"].pid,
             "newsroom-uncached": servers["newsroom-uncached"].pid,
         }
@@ -256,6 +278,7 @@ def report(results: dict, args) -> None:
         ("cached / uncached Newsroom", "newsroom-cached", "newsroom-uncached", "≥ 10"),
         ("nginx front cache / static file", "nginx-front-cache", "nginx-static", "≥ 0.5"),
         ("uncached Newsroom / Wagtail", "newsroom-uncached", "wagtail", "≥ 2"),
+        ("cached Newsroom / gunicorn-bytes", "newsroom-cached", "gunicorn-bytes", "(ceiling 1)"),
     ]
     print()
     for label, top, bottom, target in ratios:

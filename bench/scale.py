@@ -88,7 +88,8 @@ def main():
         ("author", reader, author.get_absolute_url()),
         ("search", reader, "/search/?q=library+robotics"),
         ("admin list", staff, changelist),
-        ("admin list, filtered", staff, f"{changelist}?status__exact=published&desk__id__exact={desk.pk}"),
+        ("admin list, filtered", staff,
+         f"{changelist}?status__exact=published&desk__id__exact={desk.pk}"),
         ("admin list, search", staff, f"{changelist}?q=weather"),
     ]  # fmt: skip
     print(f"\n{Article.objects.count():,} stories, {connection.vendor}")

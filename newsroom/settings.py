@@ -84,6 +84,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous readers' pages from the cache, before the rest of the stack (articles/cache.py).
+    "articles.cache.PageCacheMiddleware",
     # A database that cannot be reached, anywhere below this line, gives a static 503 page.
     "newsroom.middleware.DatabaseUnavailableMiddleware",
     # Answers a conditional request whose ETag still matches with 304 Not Modified.

@@ -6,7 +6,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from articles import revisions
+from articles import revisions, search
 from articles.importers import parse_story
 from articles.models import Article
 from tests.conftest import DEMO_STORIES
@@ -158,6 +158,18 @@ def test_changelist_search_finds_words_in_the_body(editor_client):
     story.refresh_word_count()  # as the admin does after saving a story's parts
     response = editor_client.get(CHANGELIST_URL, {"q": "zeppelin"})
     assert list(response.context["cl"].result_list) == [story]
+
+
+def test_changelist_search_of_a_common_word_lists_the_newest_matches(editor_client, monkeypatch):
+    monkeypatch.setattr(search, "MAX_RESULTS", 2)
+    for number in range(3):
+        make_article(headline=f"Zeppelin {number}")  # number 0 is the newest
+
+    response = editor_client.get(CHANGELIST_URL, {"q": "zeppelin"})
+
+    listed = [story.headline for story in response.context["cl"].result_list]
+    assert sorted(listed) == ["Zeppelin 0", "Zeppelin 1"]
+    assert "The newest 2 matching stories are listed" in visible_text(response.content.decode())
 
 
 def test_change_page_queries_do_not_grow_with_the_inlines(editor_client):
