@@ -253,12 +253,12 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Content Security Policy, enforced everywhere (reader pages, desk, admin): only this site's
 # own scripts, styles, pictures and fonts. The only inline script is the admin's import map,
-# allowed by nonce. The inline styles allowed by hash are the error pages' (500.html and
-# 503.html must render with nothing else working) and the one the rich-text editor injects;
-# tests/test_security_headers.py checks the hashes against the files.
+# allowed by nonce. The inline styles allowed by hash are the 500 page's (it must render with
+# nothing else working; tests/test_security_headers.py checks the hash against the file) and
+# the one the rich-text editor injects. The 503 page sends its own policy
+# (newsroom/middleware.py).
 INLINE_STYLE_HASHES = [
     "'sha256-t6C0L41rzTkU9sPqRBGD4TXwvFKZTVevWTaimbhG8Js='",  # templates/500.html
-    "'sha256-dJiZIiLVE9sFCxazGy/xn97jQjz5wKB72HIHT9h458Q='",  # templates/503.html
     "'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='",  # django-prose-editor
 ]
 SECURE_CSP = {

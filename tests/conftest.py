@@ -1,5 +1,6 @@
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -65,8 +66,43 @@ def fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def page_cache_off(settings):
     # A test runs inside a transaction that never commits, so the page cache would never
-    # hear of its changes; tests/test_cache.py turns it on where it is the subject.
+    # hear of its changes; `page_cache_on` turns it on where it is the subject.
     settings.PAGE_CACHE_SECONDS = 0
+
+
+def redis_answers() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(
+    params=[
+        "locmem",
+        pytest.param(
+            "redis",
+            marks=pytest.mark.skipif(not redis_answers(), reason="no Redis on 127.0.0.1:6379"),
+        ),
+    ]
+)
+def page_cache_on(request, settings):
+    """The page cache on, as in production: in local memory, then in a real Redis."""
+    from django.core.cache import cache
+
+    if request.param == "redis":
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:6379/13",
+                "KEY_PREFIX": "newsroom-tests",
+            }
+        }
+    settings.PAGE_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -117,3 +117,16 @@ def make_image_upload(*, name="picture.png", size=(40, 30), image_format="PNG"):
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 80, 40)).save(buffer, image_format)
     return SimpleUploadedFile(name, buffer.getvalue(), content_type=f"image/{image_format.lower()}")
+
+
+def inline_rows(prefix, rows, initial=0):
+    """An admin inline formset's rows as its form POSTs them."""
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        data |= {f"{prefix}-{index}-{name}": value for name, value in row.items()}
+    return data

@@ -10,7 +10,14 @@ from articles import revisions, search
 from articles.importers import parse_story
 from articles.models import Article
 from tests.conftest import DEMO_STORIES
-from tests.factories import make_article, make_author, make_cta, make_desk, make_image_upload
+from tests.factories import (
+    inline_rows,
+    make_article,
+    make_author,
+    make_cta,
+    make_desk,
+    make_image_upload,
+)
 from tests.pages import visible_text
 
 pytestmark = pytest.mark.django_db
@@ -19,18 +26,6 @@ ADD_URL = reverse("admin:articles_article_add")
 CHANGELIST_URL = reverse("admin:articles_article_changelist")
 IMPORT_URL = reverse("admin:articles_article_import")
 INLINES = ["bylines", "sections", "takeaways", "credits", "cta_placements"]
-
-
-def inline_rows(prefix, rows):
-    data = {
-        f"{prefix}-TOTAL_FORMS": str(len(rows)),
-        f"{prefix}-INITIAL_FORMS": "0",
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
-    for index, row in enumerate(rows):
-        data |= {f"{prefix}-{index}-{name}": value for name, value in row.items()}
-    return data
 
 
 def full_story_post(**overrides):

@@ -1,6 +1,5 @@
 """The reader-page cache, on local memory and on a real Redis."""
 
-import socket
 from datetime import timedelta
 
 import pytest
@@ -14,40 +13,6 @@ from articles.models import Article
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def redis_answers() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
-    except OSError:
-        return False
-    return True
-
-
-@pytest.fixture(
-    params=[
-        "locmem",
-        pytest.param(
-            "redis",
-            marks=pytest.mark.skipif(not redis_answers(), reason="no Redis on 127.0.0.1:6379"),
-        ),
-    ]
-)
-def page_cache_on(request, settings):
-    if request.param == "redis":
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": REDIS_URL,
-            }
-        }
-    settings.PAGE_CACHE_SECONDS = 300
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

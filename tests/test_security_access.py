@@ -39,7 +39,7 @@ from articles.models import (
     Section,
     Tag,
 )
-from tests.factories import make_article, make_author, make_desk, make_user
+from tests.factories import inline_rows, make_article, make_author, make_desk, make_user
 
 pytestmark = pytest.mark.django_db
 Status = Article.Status
@@ -801,18 +801,6 @@ FORBIDDEN_FIELDS = {
     "notice_kind": "retraction",
     "notice_text": "Retracted by a writer.",
 }
-
-
-def inline_rows(prefix, rows, initial=0):
-    data = {
-        f"{prefix}-TOTAL_FORMS": str(len(rows)),
-        f"{prefix}-INITIAL_FORMS": str(initial),
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
-    for index, row in enumerate(rows):
-        data |= {f"{prefix}-{index}-{name}": value for name, value in row.items()}
-    return data
 
 
 def story_post(w, headline, **extra):

@@ -6,7 +6,6 @@ tests/conftest.py turns the page cache off for every test; `page_cache_on` turns
 on here, on local memory and (when it answers) on a real Redis.
 """
 
-import socket
 from datetime import timedelta
 
 import pytest
@@ -24,44 +23,9 @@ from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
 Status = Article.Status
+
+
 # Its own Redis database: cache.clear() empties a whole database.
-REDIS_URL = "redis://127.0.0.1:6379/12"
-
-
-def redis_answers() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
-    except OSError:
-        return False
-    return True
-
-
-@pytest.fixture(
-    params=[
-        "locmem",
-        pytest.param(
-            "redis",
-            marks=pytest.mark.skipif(not redis_answers(), reason="no Redis on 127.0.0.1:6379"),
-        ),
-    ]
-)
-def page_cache_on(request, settings):
-    if request.param == "redis":
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": REDIS_URL,
-                "KEY_PREFIX": "newsroom-security-cache",
-            }
-        }
-    settings.PAGE_CACHE_SECONDS = 300
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def story():
     return make_article(headline="The original headline")

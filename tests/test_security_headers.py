@@ -81,9 +81,8 @@ def test_only_the_desk_preview_may_be_framed_and_only_by_this_site(client, edito
     assert response["X-Frame-Options"] == "SAMEORIGIN"
 
 
-@pytest.mark.parametrize("template", ["500.html", "503.html"])
-def test_the_error_pages_inline_styles_are_allowed_by_hash(template):
-    html = (PROJECT / "templates" / template).read_text()
+def test_the_error_pages_inline_style_is_allowed_by_hash():
+    html = (PROJECT / "templates" / "500.html").read_text()
     (style,) = re.findall(r"<style>(.*?)</style>", html, re.S)
     digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
 

@@ -40,7 +40,7 @@ from articles.models import (
     Tag,
     Takeaway,
 )
-from tests.factories import make_article, make_image_upload, make_user
+from tests.factories import inline_rows, make_article, make_image_upload, make_user
 
 pytestmark = pytest.mark.django_db
 Status = Article.Status
@@ -907,18 +907,6 @@ def test_headline_with_a_line_break_adds_no_mail_header(
 
 
 # --- Whatever is POSTed through the admin is stored as typed and shown as text ----------------
-
-
-def inline_rows(prefix, rows):
-    data = {
-        f"{prefix}-TOTAL_FORMS": str(len(rows)),
-        f"{prefix}-INITIAL_FORMS": "0",
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
-    for index, row in enumerate(rows):
-        data |= {f"{prefix}-{index}-{name}": value for name, value in row.items()}
-    return data
 
 
 def hostile_admin_post(payload: str) -> dict:
