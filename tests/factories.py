@@ -80,7 +80,9 @@ def make_article(
     if authors is None:
         authors = [make_author()]
     if status == Article.Status.PUBLISHED and published_at is None:
-        published_at = timezone.now() - timedelta(minutes=number)
+        # A second older than the story made before it: a whole suite's worth of stories
+        # stays within the news sitemap's two days.
+        published_at = timezone.now() - timedelta(minutes=1, seconds=number)
     article = Article.objects.create(
         headline=headline or f"Story number {number}",
         status=status,
