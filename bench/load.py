@@ -31,7 +31,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from run import PROJECT, PYTHON, environment, manage, start, wait_for
+from run import PROJECT, PYTHON, ensure_database, environment, manage, start, wait_for
 
 PORT = 8110
 MAX_GROWTH = 0.10
@@ -254,20 +254,6 @@ def soak(script: Path, master: int, args) -> list[str]:
     if largest > MAX_RSS_MB:
         failures.append(f"a worker used {largest:.0f} MB")
     return failures
-
-
-def ensure_database(url: str) -> None:
-    """Create the PostgreSQL database if it does not exist yet."""
-    import psycopg
-
-    name = url.rsplit("/", 1)[-1]
-    if "bench" not in name:
-        sys.exit("load: DATABASE_URL must name a database with 'bench' in its name; it is emptied")
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
-        if not connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 if __name__ == "__main__":

@@ -67,6 +67,18 @@ def environment(run_dir: Path, **extra) -> dict:
     }
 
 
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database if it does not exist yet."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[-1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        if not connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
 def manage(env: dict, *args: str) -> None:
     subprocess.run(
         [PYTHON, "manage.py", *args], cwd=PROJECT, env=env, check=True, stdout=subprocess.DEVNULL
@@ -75,6 +87,8 @@ def manage(env: dict, *args: str) -> None:
 
 def prepare(run_dir: Path) -> dict:
     env = environment(run_dir)
+    if env["DATABASE_URL"].startswith("postgres"):
+        ensure_database(env["DATABASE_URL"])
     manage(env, "flush", "--noinput")
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "collectstatic", "--noinput", "-v0")
