@@ -6,4 +6,4 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        from articles import signals  # noqa: F401  (connects the cache invalidation)
+        from articles import checks, signals  # noqa: F401  (registers checks, connects signals)

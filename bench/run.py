@@ -60,6 +60,7 @@ def environment(run_dir: Path, **extra) -> dict:
         "SECURE_SSL_REDIRECT": "0",
         "DATABASE_URL": database,
         "MEDIA_ROOT": str(run_dir / "media"),
+        "PAGE_CACHE_GENERATION_FILE": str(run_dir / "page-cache-generation"),
         "STATIC_ROOT": str(run_dir / "static"),
         "LOG_LEVEL": "WARNING",
         "CONN_MAX_AGE": "60",  # as the production recipe runs it
@@ -156,7 +157,11 @@ def main():
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--no-wagtail", action="store_true")
     parser.add_argument(
-        "--gunicorn", default="--workers 2", help="gunicorn options for both Newsroom servers"
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1) + 1,
+        help="workers of every gunicorn server, Wagtail's too (default: gunicorn's advice, "
+        "2 × cores + 1, as in the README's production recipe)",
     )
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
@@ -169,7 +174,7 @@ def main():
     try:
         env = prepare(run_dir)
         gunicorn = [
-            *(PYTHON, "-m", "gunicorn", *args.gunicorn.split()),
+            *(PYTHON, "-m", "gunicorn", "--workers", str(args.workers)),
             "--no-control-socket",  # gunicorn 27 shares one socket path between servers
         ]
         servers["newsroom-uncached"] = start(
@@ -236,7 +241,7 @@ def main():
             }
             servers["wagtail"] = start(
                 ["bash", str(peer), str(PORTS["wagtail"]), str(STORY_FILE)],
-                {**os.environ, **details},
+                {**os.environ, **details, "WORKERS": str(args.workers)},
             )
             try:
                 wait_for(f"http://127.0.0.1:{PORTS['wagtail']}/story/", seconds=600)
@@ -278,8 +283,8 @@ def report(results: dict, args) -> None:
         for name, runs in results.items()
     }
     print(
-        f"\nStory page, {args.connections} connections, {args.rounds} × {args.seconds} s each "
-        "(medians; CPU is the server's, per request)"
+        f"\nStory page, {args.connections} connections, {args.rounds} × {args.seconds} s each, "
+        f"{args.workers} gunicorn workers (medians; CPU is the server's, per request)"
     )
     print(f"{'server':20} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>11} errors")
     for name, m in median.items():

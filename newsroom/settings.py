@@ -82,10 +82,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Keeps anonymous readers' pages as the whole stack made them, headers and all, and
+    # answers from them before the rest of the stack runs (articles/cache.py).
+    "articles.cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Anonymous readers' pages from the cache, before the rest of the stack (articles/cache.py).
-    "articles.cache.PageCacheMiddleware",
     # A database that cannot be reached, anywhere below this line, gives a static 503 page.
     "newsroom.middleware.DatabaseUnavailableMiddleware",
     # Answers a conditional request whose ETag still matches with 304 Not Modified.
@@ -136,6 +137,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+PAGE_CACHE_GENERATION_FILE = None
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -151,6 +153,12 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Each process caches pages in its own memory; which of them are current is said by this
+    # file, which every process on the machine reads (articles/cache.py), so a change made
+    # in one process is seen at once by all. With Redis, the generation lives in Redis.
+    PAGE_CACHE_GENERATION_FILE = Path(
+        os.environ.get("PAGE_CACHE_GENERATION_FILE", BASE_DIR / "var" / "page-cache-generation")
+    )
     # Not cached_db here: each process has its own local memory, and one would go on
     # reading a session that another has logged out.
     SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -64,10 +64,12 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def page_cache_off(settings):
+def page_cache_off(settings, tmp_path):
     # A test runs inside a transaction that never commits, so the page cache would never
     # hear of its changes; `page_cache_on` turns it on where it is the subject.
     settings.PAGE_CACHE_SECONDS = 0
+    if settings.PAGE_CACHE_GENERATION_FILE:  # each test its own, out of the project folder
+        settings.PAGE_CACHE_GENERATION_FILE = tmp_path / "page-cache-generation"
 
 
 def redis_answers() -> bool:
@@ -92,6 +94,7 @@ def page_cache_on(request, settings):
     from django.core.cache import cache
 
     if request.param == "redis":
+        settings.PAGE_CACHE_GENERATION_FILE = None  # in Redis, as with REDIS_URL
         settings.CACHES = {
             "default": {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",

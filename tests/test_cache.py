@@ -1,9 +1,18 @@
 """The reader-page cache, on local memory and on a real Redis."""
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.core.checks import run_checks
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.http import HttpResponse
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -116,11 +125,12 @@ def test_cached_pages_expire_when_the_next_scheduled_story_goes_out(page_cache_o
 
 
 def test_losing_the_generation_never_serves_an_old_page(client, story, page_cache_on):
-    from django.core.cache import cache
-
     client.get(story.get_absolute_url())
     Article.objects.filter(pk=story.pk).update(headline="Changed behind the cache's back")
-    cache.delete(page_cache.GENERATION_KEY)
+    if settings.PAGE_CACHE_GENERATION_FILE:
+        settings.PAGE_CACHE_GENERATION_FILE.unlink()
+    else:
+        cache.delete(page_cache.GENERATION_KEY)
     assert "Changed behind" in client.get(story.get_absolute_url()).content.decode()
 
 
@@ -130,3 +140,125 @@ def test_desk_and_admin_pages_are_never_cached_publicly(client, editor, page_cac
         cache_control = client.get(url)["Cache-Control"]
         assert "no-store" in cache_control
         assert "public" not in cache_control
+
+
+def test_a_page_made_while_a_change_went_out_is_never_served(story, page_cache_on):
+    key = page_cache.page_key(RequestFactory().get(story.get_absolute_url()).environ)
+    made_in = page_cache.generation()
+    page_cache.start_generation()  # a change went out meanwhile
+    page_cache.store_page(key, HttpResponse("the page as it was"), made_in)
+    assert page_cache.stored_page(key, page_cache.generation()) is None
+
+
+# --- Stored pages answered before Django's request cycle (newsroom/wsgi.py) ------------------
+
+
+@pytest.fixture
+def django_requests():
+    """The requests Django's request cycle was started for. As in Django's test client, the
+    cycle's connection handling is kept away from the test's transaction."""
+    started = []
+
+    def count(**kwargs):
+        started.append(kwargs)
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    request_started.connect(count)
+    yield started
+    request_started.disconnect(count)
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def served(path, **headers):
+    """GET path from the WSGI application gunicorn runs: (status, headers, body)."""
+    from newsroom.wsgi import application
+
+    answer = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        answer.update(status=int(status.split()[0]), headers=dict(response_headers))
+
+    body = application(RequestFactory().get(path, headers=headers).environ, start_response)
+    content = b"".join(body)
+    if hasattr(body, "close"):
+        body.close()
+    return answer["status"], answer["headers"], content
+
+
+def test_a_stored_page_is_answered_without_starting_django(story, page_cache_on, django_requests):
+    made = served(story.get_absolute_url())
+    again = served(story.get_absolute_url())
+    assert len(django_requests) == 1  # the first visit only
+    assert again[2] == made[2]
+
+
+def test_a_page_answered_before_django_carries_every_header_django_gave_it(
+    story, page_cache_on, django_requests
+):
+    made_headers = served(story.get_absolute_url())[1]
+    headers = served(story.get_absolute_url())[1]
+    assert headers == made_headers
+    assert {"Content-Security-Policy", "X-Content-Type-Options", "ETag"} <= set(headers)
+
+
+def test_an_unpublished_story_is_not_answered_from_its_stored_page(
+    story, editor, page_cache_on, django_requests, django_capture_on_commit_callbacks
+):
+    served(story.get_absolute_url())
+    assert served(story.get_absolute_url())[0] == 200  # now kept by the process too
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.take("unpublish", story, by=editor)
+    assert served(story.get_absolute_url())[0] == 404
+
+
+def test_a_visitor_with_a_session_is_not_answered_from_the_stored_page(
+    story, page_cache_on, django_requests
+):
+    served(story.get_absolute_url())
+    served(story.get_absolute_url(), cookie=f"{settings.SESSION_COOKIE_NAME}=abc")
+    assert len(django_requests) == 2
+
+
+def test_a_conditional_request_is_answered_304_by_django(story, page_cache_on, django_requests):
+    etag = served(story.get_absolute_url())[1]["ETag"]
+    status, _, body = served(story.get_absolute_url(), if_none_match=etag)
+    assert (status, body) == (304, b"")
+
+
+def test_without_redis_a_change_made_in_another_process_is_seen_at_once(
+    client, story, settings, tmp_path
+):
+    """Each process keeps pages in its own memory; the generation file tells them all."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.PAGE_CACHE_GENERATION_FILE = tmp_path / "page-cache-generation"
+    settings.PAGE_CACHE_SECONDS = 300
+    client.get(story.get_absolute_url())
+    Article.objects.filter(pk=story.pk).update(headline="Corrected in another process")
+    environment = {
+        **os.environ,
+        "PAGE_CACHE_GENERATION_FILE": str(tmp_path / "page-cache-generation"),
+    }
+    environment.pop("REDIS_URL", None)
+    subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from articles import cache; cache.invalidate()",
+        ],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        check=True,
+    )
+    assert "Corrected in another process" in client.get(story.get_absolute_url()).content.decode()
+
+
+def test_a_generation_file_that_cannot_be_written_fails_the_deploy_check(settings, tmp_path):
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    settings.PAGE_CACHE_GENERATION_FILE = not_a_folder / "page-cache-generation"
+    errors = run_checks(include_deployment_checks=True)
+    assert "newsroom.E001" in [error.id for error in errors]

@@ -3,7 +3,7 @@
 #
 #   bash bench/wagtail_peer/setup_and_serve.sh PORT STORY_FILE
 #
-# WAGTAIL_VENV (default /tmp/newsroom-wagtail-venv) and WAGTAIL_SITE (default
+# WORKERS (default 2) is the number of gunicorn workers. WAGTAIL_VENV (default /tmp/newsroom-wagtail-venv) and WAGTAIL_SITE (default
 # /tmp/newsroom-wagtail-site) say where the throwaway virtualenv and site live; STORY_DEK and
 # STORY_BYLINE optionally give the dek and byline, which the story format does not carry.
 # Re-running reuses both; the site is rebuilt only when the story, dek, byline or the project
@@ -74,9 +74,11 @@ if [[ ! -f $marker || $(cat "$marker") != "$stamp" ]]; then
     echo "$stamp" >"$marker"
 fi
 
-# --- Serve. Two sync workers, one per core. No --access-logfile: gunicorn then logs no request,
-# so the benchmark does not measure logging.
-options=(--bind "127.0.0.1:$port" --workers 2)
+# --- Serve. WORKERS sync workers (bench/run.py gives every server the same number). No
+# --access-logfile: gunicorn then logs no request, so the benchmark does not measure logging.
+workers=${WORKERS:-2}
+[[ $workers =~ ^[1-9][0-9]*$ ]] || die "WORKERS must be a positive number, not “$workers”"
+options=(--bind "127.0.0.1:$port" --workers "$workers")
 # gunicorn 27 opens a control socket at one fixed path in $HOME by default, which a second
 # gunicorn (Newsroom's, in a side-by-side run) would also want: the peer does not need one.
 help=$("$venv/bin/gunicorn" --help)
