@@ -1,10 +1,11 @@
 """The reader-page cache and the HTTP caching headers of reader pages.
 
 Anonymous GET requests for reader pages (views wrapped in `reader_page`) are answered from
-the cache (Redis when REDIS_URL is set, local memory otherwise) by PageCacheMiddleware, near
-the top of the middleware stack. Every cached page belongs to a *generation*; any change to
-what readers can see starts a new generation once its transaction commits, so no stale page
-is ever served again. Requests with a session or messages cookie (staff, previews, a
+the cache (Redis when REDIS_URL is set, local memory otherwise): by PageCacheApplication, in
+front of Django in newsroom/wsgi.py, or by PageCacheMiddleware, first in the middleware
+stack, which also stores the pages. Every cached page belongs to a *generation*; any change
+to what readers can see starts a new generation once its transaction commits, so no stale
+page is ever served again. Requests with a session or messages cookie (staff, previews, a
 reviewer who just left a comment) never touch the cache, and their pages are marked private.
 A response that sets a cookie, shows a visitor their messages or is not a plain 200 is never
 stored.
@@ -168,8 +169,8 @@ def reader_page(view):
 # What the address of a page is made of, as the WSGI server hands it over. Scheme and host
 # count too: pages carry absolute links built from the request.
 ADDRESS_VARIABLES = (
-    "wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "HTTP_X_FORWARDED_HOST",
-    "HTTP_X_FORWARDED_PORT", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING",
+    "wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "PATH_INFO",
+    "QUERY_STRING",
 )  # fmt: skip
 
 
@@ -192,8 +193,14 @@ def page_key(environ) -> str | None:
     ):
         return None
     address = [str(environ.get(name, "")) for name in ADDRESS_VARIABLES]
-    if settings.SECURE_PROXY_SSL_HEADER:  # the proxy's word on the scheme
+    # What a trusted proxy says of the address, only where Django listens to it: headers it
+    # ignores must not let a visitor store copies of a page under new keys.
+    if settings.SECURE_PROXY_SSL_HEADER:
         address.append(str(environ.get(settings.SECURE_PROXY_SSL_HEADER[0], "")))
+    if settings.USE_X_FORWARDED_HOST:
+        address.append(str(environ.get("HTTP_X_FORWARDED_HOST", "")))
+    if settings.USE_X_FORWARDED_PORT:
+        address.append(str(environ.get("HTTP_X_FORWARDED_PORT", "")))
     digest = hashlib.sha256("\n".join(address).encode("utf-8", "surrogatepass")).hexdigest()
     return f"newsroom:page:{digest}"
 

@@ -262,3 +262,9 @@ def test_a_generation_file_that_cannot_be_written_fails_the_deploy_check(setting
     settings.PAGE_CACHE_GENERATION_FILE = not_a_folder / "page-cache-generation"
     errors = run_checks(include_deployment_checks=True)
     assert "newsroom.E001" in [error.id for error in errors]
+
+
+def test_a_header_django_ignores_does_not_store_another_copy(story, page_cache_on, django_requests):
+    served(story.get_absolute_url())
+    served(story.get_absolute_url(), x_forwarded_host="elsewhere.example")
+    assert len(django_requests) == 1
