@@ -196,7 +196,10 @@ def page_key(environ) -> str | None:
     # What a trusted proxy says of the address, only where Django listens to it: headers it
     # ignores must not let a visitor store copies of a page under new keys.
     if settings.SECURE_PROXY_SSL_HEADER:
-        address.append(str(environ.get(settings.SECURE_PROXY_SSL_HEADER[0], "")))
+        header, secure_value = settings.SECURE_PROXY_SSL_HEADER
+        if header in environ:  # Django reads its first value: https, or else http
+            first_value = environ[header].split(",", 1)[0].strip()
+            address.append("https" if first_value == secure_value else "http")
     if settings.USE_X_FORWARDED_HOST:
         address.append(str(environ.get("HTTP_X_FORWARDED_HOST", "")))
     if settings.USE_X_FORWARDED_PORT:

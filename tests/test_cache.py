@@ -268,3 +268,14 @@ def test_a_header_django_ignores_does_not_store_another_copy(story, page_cache_o
     served(story.get_absolute_url())
     served(story.get_absolute_url(), x_forwarded_host="elsewhere.example")
     assert len(django_requests) == 1
+
+
+def test_the_proxys_scheme_header_keeps_one_copy_per_scheme(
+    story, settings, page_cache_on, django_requests
+):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    secure = served(story.get_absolute_url(), x_forwarded_proto="https")
+    served(story.get_absolute_url(), x_forwarded_proto="made-up")
+    served(story.get_absolute_url(), x_forwarded_proto="another")  # http as well: kept
+    assert len(django_requests) == 2
+    assert served(story.get_absolute_url(), x_forwarded_proto="https") == secure
