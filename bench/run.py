@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -263,6 +264,9 @@ def main():
                 results[name].append(result)
             print(f"bench: round {round_number} of {args.rounds} done", flush=True)
         report(results, args)
+        gone = seconds_until_gone(env, urls["nginx-front-cache"])
+        print(f"unpublished behind the front cache: gone for readers {gone:.2f} s after the commit "
+              "(target < 1 s)")  # fmt: skip
     finally:
         for process in servers.values():
             try:
@@ -275,6 +279,35 @@ def main():
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+# Unpublish the benchmark's story as an editor would, and say when the change committed.
+UNPUBLISH = f"""
+import time
+from articles import workflow
+from articles.models import Article
+workflow.take("unpublish", Article.objects.get(slug="{STORY}"), by=None, note="Benchmark.")
+print("committed", time.time())
+"""
+
+
+def seconds_until_gone(env: dict, url: str) -> float:
+    """How long readers behind the front cache still got the story after it was unpublished."""
+    urllib.request.urlopen(url).close()  # in nginx's cache now
+    output = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", UNPUBLISH],
+        cwd=PROJECT, env=env, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    committed = float(re.search(r"^committed (\S+)$", output, re.M).group(1))
+    while time.time() - committed < 10:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return time.time() - committed
+            raise
+        time.sleep(0.01)
+    return float("inf")
 
 
 def report(results: dict, args) -> None:
