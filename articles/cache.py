@@ -136,7 +136,7 @@ def mark_public(response) -> None:
     """Let browsers revalidate every time (a cheap 304) and shared caches keep it briefly.
 
     s-maxage is short so a front cache (nginx, a CDN) drops an unpublished story within
-    about a second; stale-while-revalidate lets it answer while it fetches the new page.
+    a second or two; stale-while-revalidate lets it answer while it fetches the new page.
     """
     patch_cache_control(
         response,
