@@ -136,7 +136,8 @@ def mark_public(response) -> None:
     """Let browsers revalidate every time (a cheap 304) and shared caches keep it briefly.
 
     s-maxage is short so a front cache (nginx, a CDN) drops an unpublished story within
-    a second or two; stale-while-revalidate lets it answer while it fetches the new page.
+    a second (see front_cache_expiry); stale-while-revalidate lets it answer while it
+    fetches the new page.
     """
     patch_cache_control(
         response,
@@ -147,6 +148,17 @@ def mark_public(response) -> None:
     )
     if not response.has_header("ETag"):
         set_response_etag(response)
+
+
+def front_cache_expiry() -> tuple[str, str]:
+    """Tell nginx to keep this answer only until the current second ends.
+
+    nginx counts a cache entry's life in whole seconds, so s-maxage=1 alone lets an entry
+    live up to 2 s; an absolute expiry at the end of this second keeps an unpublished story
+    in front of readers for at most 1 s. nginx removes the header before answering; other
+    caches ignore it and follow s-maxage.
+    """
+    return "X-Accel-Expires", f"@{int(time.time())}"
 
 
 def reader_page(view):
@@ -243,7 +255,7 @@ class PageCacheApplication:
             page = self.page(key) if key is not None else None
             if page is not None:
                 headers, content = page
-                start_response("200 OK", headers)
+                start_response("200 OK", [*headers, front_cache_expiry()])
                 return [content]
         return self.application(environ, start_response)
 
@@ -272,16 +284,21 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         key = page_key(request.environ)
-        if key is None:
-            return self.get_response(request)
-        current = generation()
-        page = stored_page(key, current)
-        if page is not None:
-            headers, content = page
-            response = HttpResponse(content, headers=dict(headers))
-            return get_conditional_response(request, etag=response.get("ETag"), response=response)
+        if key is not None:
+            current = generation()
+            page = stored_page(key, current)
+            if page is not None:
+                headers, content = page
+                response = HttpResponse(content, headers=dict(headers))
+                response = get_conditional_response(
+                    request, etag=response.get("ETag"), response=response
+                )
+                response.headers.setdefault(*front_cache_expiry())
+                return response
         response = self.get_response(request)
         if getattr(response, "is_reader_page", False) and is_storable(response):
             mark_public(response)
-            store_page(key, response, current)
+            if key is not None:
+                store_page(key, response, current)
+            response.headers.setdefault(*front_cache_expiry())  # after storing: it is per answer
         return response

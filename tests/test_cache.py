@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from datetime import timedelta
 
 import pytest
@@ -279,3 +280,28 @@ def test_the_proxys_scheme_header_keeps_one_copy_per_scheme(
     served(story.get_absolute_url(), x_forwarded_proto="another")  # http as well: kept
     assert len(django_requests) == 2
     assert served(story.get_absolute_url(), x_forwarded_proto="https") == secure
+
+
+def test_reader_pages_are_public_with_the_page_cache_off(client, story):
+    response = client.get(story.get_absolute_url())
+    assert "public" in response["Cache-Control"]
+    assert response["ETag"]
+
+
+def test_nginx_keeps_a_page_at_most_until_the_current_second_ends(
+    story, page_cache_on, django_requests, monkeypatch
+):
+    monkeypatch.setattr(page_cache.time, "time", lambda: 1_800_000_000.75)
+    made = served(story.get_absolute_url())[1]
+    again = served(story.get_absolute_url())[1]
+    assert made["X-Accel-Expires"] == again["X-Accel-Expires"] == "@1800000000"
+
+
+def test_the_front_cache_expiry_is_not_stored_with_the_page(
+    story, page_cache_on, django_requests, monkeypatch
+):
+    served(story.get_absolute_url())
+    next_second = int(time.time()) + 1
+    monkeypatch.setattr(page_cache.time, "time", lambda: next_second + 0.5)
+    assert served(story.get_absolute_url())[1]["X-Accel-Expires"] == f"@{next_second}"
+    assert len(django_requests) == 1  # answered from the stored page
