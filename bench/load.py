@@ -27,11 +27,19 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-from run import PROJECT, PYTHON, ensure_database, environment, manage, start, wait_for
+from run import (
+    PROJECT,
+    PYTHON,
+    ensure_database,
+    environment,
+    manage,
+    seconds_until,
+    start,
+    status_of,
+    wait_for,
+)
 
 PORT = 8110
 MAX_GROWTH = 0.10
@@ -84,23 +92,6 @@ def run_wrk(script: Path, seconds: int, connections: int) -> dict:
         "socket_errors": sum(map(int, socket_errors.groups())) if socket_errors else 0,
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
     }
-
-
-def status_of(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
-def seconds_until(url: str, status: int, limit: float = 10) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < limit:
-        if status_of(url) == status:
-            return time.monotonic() - started
-        time.sleep(0.02)
-    return float("inf")
 
 
 def worker_rss_mb(master: int) -> dict[int, float]:

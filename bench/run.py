@@ -291,6 +291,23 @@ print("committed", time.time())
 """
 
 
+def status_of(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def seconds_until(url: str, status: int, limit: float = 10) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        if status_of(url) == status:
+            return time.monotonic() - started
+        time.sleep(0.02)
+    return float("inf")
+
+
 def seconds_until_gone(env: dict, url: str) -> float:
     """How long readers behind the front cache still got the story after it was unpublished."""
     urllib.request.urlopen(url).close()  # in nginx's cache now
@@ -299,15 +316,8 @@ def seconds_until_gone(env: dict, url: str) -> float:
         cwd=PROJECT, env=env, check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
     committed = float(re.search(r"^committed (\S+)$", output, re.M).group(1))
-    while time.time() - committed < 10:
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-        except urllib.error.HTTPError as error:
-            if error.code == 404:
-                return time.time() - committed
-            raise
-        time.sleep(0.01)
-    return float("inf")
+    since_commit = time.time() - committed
+    return since_commit + seconds_until(url, 404)
 
 
 def report(results: dict, args) -> None:
