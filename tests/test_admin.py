@@ -499,3 +499,11 @@ def test_editor_cannot_delete(editor_client):
     assert response.status_code == 403
     article.refresh_from_db()
     assert article.deleted_at is None
+
+
+def test_writer_saves_a_first_draft_without_a_byline(client, writer):
+    client.force_login(writer)
+    response = client.post(ADD_URL, full_story_post(**inline_rows("bylines", [])))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert not Article.objects.get().bylines.exists()
+
