@@ -3,6 +3,7 @@
 import os
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.checks import Error, register
 
 
@@ -24,5 +25,22 @@ def page_cache_generation_file_is_writable(app_configs, **kwargs):
             hint="Set PAGE_CACHE_GENERATION_FILE to a path in a folder this user can write, "
             "or set REDIS_URL.",
             id="newsroom.E001",
+        )
+    ]
+
+
+@register()
+def default_share_image_exists(app_configs, **kwargs):
+    """Every story without a picture shows DEFAULT_SHARE_IMAGE; once the static files are
+    collected, a path to no file would turn each of those pages into a server error."""
+    image = settings.DEFAULT_SHARE_IMAGE
+    if image.startswith(("http://", "https://")) or finders.find(image):
+        return []
+    return [
+        Error(
+            f"DEFAULT_SHARE_IMAGE {image!r} is neither a static file nor a full address.",
+            hint="Give a path under static/, such as img/share-default.png, or an https:// "
+            "address.",
+            id="newsroom.E002",
         )
     ]

@@ -61,6 +61,16 @@ class LatestStoriesFeed(Feed):
         # Atom calls the description a subtitle; RSS ignores this.
         return self.description(obj)
 
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        if not issubclass(self.feed_type, Atom1Feed):
+            # Readers take an RSS channel's title and description as HTML, as they do an
+            # item's, but Django escapes only item titles (#6533): a desk, tag or author
+            # named with markup would show it as markup. Atom's are text already.
+            for field in ("title", "description"):
+                feed.feed[field] = escape(feed.feed[field])
+        return feed
+
     def stories(self, obj):
         return Article.objects.published()
 

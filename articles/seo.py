@@ -45,21 +45,30 @@ def publisher(request) -> dict:
     }
 
 
-def sharing_image(request, article) -> dict | None:
+def sharing_image(request, article) -> dict:
     """The picture a shared link shows: a 1200×630 crop of the editor's sharing image, or
-    of the hero image around its focal point."""
+    of the hero image around its focal point; the site's own picture for a story without."""
     social = (article.hero_renditions or {}).get("social")
     if social:
-        return {**social, "url": absolute(request, social["url"])}
+        return {**social, "url": absolute(request, social["url"]), "alt": article.hero_alt}
     if article.social_image:
-        return {"url": absolute(request, article.social_image.url)}
+        return {"url": absolute(request, article.social_image.url), "alt": article.hero_alt}
     if article.hero_image:
         return {
             "url": absolute(request, article.hero_image.url),
             "width": article.hero_width,
             "height": article.hero_height,
+            "alt": article.hero_alt,
         }
-    return None
+    return default_sharing_image(request)
+
+
+def default_sharing_image(request) -> dict:
+    # Search engines drop a NewsArticle without an image from their rich results, and a
+    # link shared without one shows as a bare line of text.
+    image = settings.DEFAULT_SHARE_IMAGE
+    url = image if image.startswith(("http://", "https://")) else static(image)
+    return {"url": absolute(request, url), "alt": f"The {settings.SITE_NAME} logo"}
 
 
 def story_metadata(request, article, parts: dict) -> dict:
@@ -103,6 +112,8 @@ def news_article(request, article, parts, url, description, image) -> dict:
         "description": description,
         "inLanguage": "en-GB",
         "wordCount": article.word_count,
+        "image": [image["url"]],
+        # A story without a byline is the newsroom's own: schema.org wants an author.
         "author": [
             {
                 "@type": "Person",
@@ -110,7 +121,8 @@ def news_article(request, article, parts, url, description, image) -> dict:
                 "url": absolute(request, author.get_absolute_url()),
             }
             for author in parts["authors"]
-        ],
+        ]
+        or [publisher(request)],
         "publisher": publisher(request),
         "keywords": [tag.name for tag in parts["hashtags"]],
         "isAccessibleForFree": True,
@@ -120,8 +132,6 @@ def news_article(request, article, parts, url, description, image) -> dict:
         data["dateModified"] = max(article.published_at, article.updated_at).isoformat(
             timespec="seconds"
         )
-    if image:
-        data["image"] = [image["url"]]
     if article.desk:
         data["articleSection"] = article.desk.name
     based_on = [

@@ -39,11 +39,8 @@ class DeskSitemap(Sitemap):
 class TagSitemap(Sitemap):
     def items(self):
         published = Article.objects.published().filter(tagged_items__tag=OuterRef("pk"))
-        return (
-            Tag.objects.public()
-            .annotate(newest=newest_story(published))
-            .filter(newest__isnull=False)
-        )
+        # public() already leaves out tags no published story carries.
+        return Tag.objects.public().annotate(newest=newest_story(published))
 
     def lastmod(self, tag):
         return tag.newest

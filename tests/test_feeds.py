@@ -208,6 +208,16 @@ def test_internal_tag_feed_is_404(client, url_name):
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("url_name", ["tag_feed_rss", "tag_feed_atom"])
+def test_feed_of_a_tag_only_unseen_stories_carry_is_404(client, url_name):
+    make_article(tags=["MergerTalks"], status=Article.Status.DRAFT)
+    make_article(tags=["MergerTalks"], deleted_at=timezone.now())
+
+    response = client.get(reverse(url_name, args=["mergertalks"]))
+
+    assert response.status_code == 404
+
+
 @pytest.mark.parametrize(
     "url_name",
     [

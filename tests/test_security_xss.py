@@ -485,13 +485,35 @@ def test_atom_entry_shows_headline_and_summary_as_text(client, hostile, name, ow
     assert html_text(summary.text) == hostile.text["dek"]
 
 
-@pytest.mark.parametrize(
-    "name", ["desk_feed_rss", "desk_feed_atom"], ids=["desk_feed_rss", "desk_feed_atom"]
-)
-def test_desk_feed_title_keeps_the_desk_name_exactly(client, hostile, name):
-    feed = parse_xml(client, reverse(name, args=[hostile.desk.slug]))
-    title = feed.findtext("channel/title") or feed.findtext(f"{ATOM}title")
-    assert title == f"Newsroom: {hostile.text['desk']}"
+def channel_texts(hostile, owner) -> tuple[str, str]:
+    """The title and description a feed of the desk, tag or author shows, as typed."""
+    text = hostile.text
+    return {
+        None: ("Newsroom", "The latest stories from Newsroom."),
+        "desk": (f"Newsroom: {text['desk']}", text["desk description"]),
+        "tag": (f"Newsroom: {hostile.tag.hashtag}", text["tag description"]),
+        "author": (
+            f"Newsroom: stories by {text['author']}",
+            f"The latest stories by {text['author']} in Newsroom.",
+        ),
+    }[owner]
+
+
+@pytest.mark.parametrize(("name", "owner"), RSS_FEEDS, ids=[n for n, _ in RSS_FEEDS])
+def test_rss_channel_shows_title_and_description_as_text(client, hostile, name, owner):
+    channel = parse_xml(client, feed_url(hostile, name, owner)).find("channel")
+    # Readers take these as HTML too: a desk named with markup must not become markup.
+    title, description = channel_texts(hostile, owner)
+    assert html_text(channel.findtext("title")) == title
+    assert html_text(channel.findtext("description")) == description
+
+
+@pytest.mark.parametrize(("name", "owner"), ATOM_FEEDS, ids=[n for n, _ in ATOM_FEEDS])
+def test_atom_feed_keeps_title_and_subtitle_exactly(client, hostile, name, owner):
+    feed = parse_xml(client, feed_url(hostile, name, owner))
+    title, subtitle = feed.find(f"{ATOM}title"), feed.find(f"{ATOM}subtitle")
+    assert title.get("type", "text") == subtitle.get("type", "text") == "text"
+    assert (title.text, subtitle.text) == channel_texts(hostile, owner)
 
 
 @pytest.mark.parametrize("name", ["feed_rss", "feed_atom"], ids=["rss", "atom"])

@@ -1,11 +1,18 @@
 import json
+import os
 import re
 
+import lxml.html
 import pytest
+from django.contrib.staticfiles import finders
+from django.core.checks import run_checks
+from django.templatetags.static import static
 from django.urls import reverse
+from PIL import Image
 
+from articles.images import make_renditions
 from articles.models import Notice
-from tests.factories import make_article, make_author, make_desk
+from tests.factories import make_article, make_author, make_desk, make_image_upload
 from tests.pages import visible_text
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +66,68 @@ def test_news_article_structured_data_has_every_field(client, story):
         "text": "Correction: The date was wrong.",
         "datePublished": data["correction"][0]["datePublished"],
     }
+
+
+def meta_tags(html) -> dict[str, str]:
+    document = lxml.html.document_fromstring(html)
+    return {
+        meta.get("property") or meta.get("name"): meta.get("content")
+        for meta in document.iter("meta")
+    }
+
+
+def test_story_without_a_picture_is_shared_with_the_sites_own_image(client):
+    article = make_article()
+    html = client.get(article.get_absolute_url()).content.decode()
+    meta = meta_tags(html)
+    default = f"http://testserver{static('img/share-default.png')}"
+    assert meta["og:image"] == meta["twitter:image"] == default
+    assert meta["og:image:alt"] == "The Newsroom logo"
+    assert meta["twitter:card"] == "summary_large_image"
+    assert graph_item(html, "NewsArticle")["image"] == [default]
+
+
+def test_default_sharing_image_can_be_an_address_elsewhere(client, settings):
+    settings.DEFAULT_SHARE_IMAGE = "https://cdn.example.com/share.png"
+    article = make_article()
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert meta_tags(html)["og:image"] == "https://cdn.example.com/share.png"
+    assert graph_item(html, "NewsArticle")["image"] == ["https://cdn.example.com/share.png"]
+
+
+def test_story_with_a_picture_is_shared_as_a_large_card_of_it(client):
+    article = make_article(hero_image=make_image_upload(size=(1600, 900)), hero_alt="A street")
+    make_renditions(article)
+    article.refresh_from_db()
+    html = client.get(article.get_absolute_url()).content.decode()
+    meta = meta_tags(html)
+    social = f"http://testserver{article.hero_renditions['social']['url']}"
+    assert meta["og:image"] == meta["twitter:image"] == social
+    assert meta["og:image:alt"] == "A street"
+    assert meta["twitter:card"] == "summary_large_image"
+    assert graph_item(html, "NewsArticle")["image"] == [social]
+
+
+def test_story_without_a_byline_is_authored_by_the_newsroom(client):
+    article = make_article(authors=[])
+    html = client.get(article.get_absolute_url()).content.decode()
+    [author] = graph_item(html, "NewsArticle")["author"]
+    assert author["@type"] == "NewsMediaOrganization"
+    assert author["name"] == "Newsroom"
+    assert author["url"] == "http://testserver/"
+
+
+def test_shipped_sharing_image_is_the_size_social_networks_ask_for_and_small():
+    path = finders.find("img/share-default.png")
+    with Image.open(path) as image:
+        assert image.size == (1200, 630)
+    assert os.path.getsize(path) < 60_000
+
+
+def test_a_default_sharing_image_that_is_no_static_file_fails_the_checks(settings):
+    settings.DEFAULT_SHARE_IMAGE = "img/no-such-picture.png"
+    errors = run_checks()
+    assert "newsroom.E002" in [error.id for error in errors]
 
 
 def test_breadcrumbs_lead_from_home_through_the_desk(client, story):
