@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo's own address, for links in its email and robots.txt and the links it prints.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 # Django 6.1 needs Python >= 3.12. `python3` may be older (pip would then quietly
 # install Django 5.2), so try the versioned names first, then pyenv's installs.
@@ -33,8 +35,8 @@ $(STAMP): pyproject.toml | $(VENV)
 
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	DEBUG=1 $(BIN)/python manage.py load_demo --base-url http://$(HOST):$(PORT)
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 SITE_URL='$(SITE_URL)' $(BIN)/python manage.py load_demo
+	DEBUG=1 SITE_URL='$(SITE_URL)' $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -162,7 +162,10 @@ def render_review(request, article, form, link_form=None):
                 (event, workflow.event_label(event))
                 for event in article.events.select_related("actor")
             ],
-            "links": article.preview_links.prefetch_related("visits"),
+            "links": [
+                (link, request.build_absolute_uri(preview_link_url(link)) if link.is_active else "")
+                for link in article.preview_links.prefetch_related("visits")
+            ],
             "link_form": link_form or PreviewLinkForm(),
             "can_share": request.user.has_perm("articles.add_previewlink"),
             "can_edit": workflow.can_edit(request.user, article),
@@ -207,10 +210,7 @@ def create_preview_link(request, pk):
         created_by=request.user,
         expires_at=timezone.now() + timedelta(days=form.cleaned_data["days"]),
     )
-    messages.success(
-        request,
-        f"Preview link for {link.label}: {request.build_absolute_uri(preview_link_url(link))}",
-    )
+    messages.success(request, f"Preview link for {link.label} made: copy its address below.")
     return redirect("desk:review", article.pk)
 
 
@@ -274,6 +274,7 @@ def shared_preview(request, token):
         request, "articles/shared_preview.html", {**context, "comment_form": form, "link": link}
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
-    # The token is the key: never send it to the sites the story links to.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is the key: never send it to the sites the story links to. Not "no-referrer":
+    # under it browsers send `Origin: null` with the comment form, which the CSRF check refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response

@@ -1,9 +1,11 @@
 """Whole journeys in a real browser: Playwright driving Debian's Chromium."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from articles.models import Article
@@ -93,6 +95,7 @@ def test_editor_writes_a_story_with_every_part_in_the_admin(page, live_server, c
     page.get_by_label("Headline").press_sequentially("Editors test the new CMS")
     expect(page.get_by_label("Slug")).to_have_value("editors-test-the-new-cms")
     page.get_by_label("Dek").fill("What changed on the desk this week.")
+    page.get_by_role("button", name="Add another Byline").click()  # no empty row to start
     page.locator("#bylines-0 .select2-selection").click()
     page.locator(".select2-container--open .select2-search__field").fill("Ana")
     page.get_by_role("option", name="Ana Ruiz").click()
@@ -169,3 +172,55 @@ def test_keyboard_user_can_skip_to_the_content(page, live_server, story):
     expect(skip).to_be_in_viewport()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile("#main$"))
+
+
+def test_outside_reviewer_comments_through_a_preview_link(page, live_server, client):
+    # The comment form failed for every real reviewer (a CSRF 403 on `Origin: null`) while
+    # the test client, which sends no Origin, passed.
+    article = make_article(
+        headline="A story for our lawyer", status=Article.Status.IN_REVIEW, published_at=None
+    )
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    log_in(page, live_server, client, make_user("edgar", groups=["Editor"]))
+    page.goto(live_server.url + reverse("desk:review", args=[article.pk]))
+    page.get_by_label("For whom").fill("Our lawyer")
+    page.get_by_role("button", name="Create a preview link").click()
+    page.get_by_role("button", name="Copy the address for Our lawyer").click()
+    expect(page.get_by_text("Copied the address for Our lawyer.")).to_be_visible()
+    address = page.evaluate("navigator.clipboard.readText()")
+    assert address == page.get_by_label("Address of the preview link for Our lawyer").input_value()
+
+    page.context.clear_cookies()  # the reviewer is not logged in
+    page.goto(address)
+    expect(page.get_by_role("heading", level=1)).to_have_text("A story for our lawyer")
+    page.get_by_label("Your name").fill("Dana Price")
+    page.get_by_role("textbox", name="Comment").fill("Paragraph 3 needs a source.")
+    page.get_by_role("button", name="Send the comment").click()
+    expect(page.get_by_text("Thank you: the editors have your comment.")).to_be_visible()
+
+    log_in(page, live_server, client, make_user("edna", groups=["Editor"]))
+    page.goto(live_server.url + reverse("desk:review", args=[article.pk]))
+    history = page.get_by_role("region", name="History")
+    expect(history).to_contain_text("Dana Price (preview link for Our lawyer)")
+    expect(history).to_contain_text("Paragraph 3 needs a source.")
+
+
+def test_copy_button_selects_the_address_where_the_clipboard_api_is_missing(
+    page, live_server, client
+):
+    # Served over plain HTTP on a LAN address, a page has no navigator.clipboard.
+    editor = make_user("edgar", groups=["Editor"])
+    article = make_article(status=Article.Status.IN_REVIEW, published_at=None)
+    article.preview_links.create(
+        label="Our lawyer", created_by=editor, expires_at=timezone.now() + timedelta(days=2)
+    )
+    page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
+    log_in(page, live_server, client, editor)
+    page.goto(live_server.url + reverse("desk:review", args=[article.pk]))
+    page.get_by_role("button", name="Copy the address for Our lawyer").click()
+    expect(page.locator("#copy-status")).not_to_be_empty()
+    address = page.get_by_label("Address of the preview link for Our lawyer")
+    expect(address).to_be_focused()
+    assert address.evaluate("field => field.selectionEnd - field.selectionStart") == len(
+        address.input_value()
+    )

@@ -31,6 +31,16 @@ def test_demo_stories_use_every_part(settings, capsys):
     assert "editor / editor-demo-password" in output
 
 
+def test_demo_prints_links_to_the_site_address(settings, capsys):
+    # `PORT=58000 make demo` sets SITE_URL; the links printed must lead there.
+    settings.DEBUG = True
+    settings.SITE_URL = "http://127.0.0.1:58000"
+    call_command("load_demo")
+    output = capsys.readouterr().out
+    assert "The desk:    http://127.0.0.1:58000/desk/" in output
+    assert ":8000/" not in output
+
+
 def test_demo_fills_every_queue_of_the_desk(settings):
     settings.DEBUG = True
     call_command("load_demo")

@@ -1,12 +1,13 @@
+import re
 from datetime import timedelta
 
 import pytest
 from django.core import signing
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from articles import workflow
-from articles.desk import PREVIEW_SALT, preview_link_url
+from articles.desk import PREVIEW_SALT, link_from_token, preview_link_url
 from articles.models import Article, PreviewLink, SchedulerRun
 from tests.factories import make_article
 from tests.pages import visible_text
@@ -196,11 +197,17 @@ def test_desk_shows_when_the_scheduler_last_ran_and_flags_late_stories(client, e
 def make_link(article, editor, **fields):
     return PreviewLink.objects.create(
         article=article,
-        label="Our lawyer",
+        label=fields.pop("label", "Our lawyer"),
         created_by=editor,
         expires_at=fields.pop("expires_at", timezone.now() + timedelta(days=2)),
         **fields,
     )
+
+
+def shown_link_addresses(response) -> list[PreviewLink]:
+    """The preview links whose addresses the review page offers to copy, in page order."""
+    addresses = re.findall(r'value="http://testserver(/preview/[^"]+)"', response.content.decode())
+    return [link_from_token(resolve(address).kwargs["token"]) for address in addresses]
 
 
 def test_editor_creates_a_preview_link(client, editor, submitted):
@@ -212,7 +219,20 @@ def test_editor_creates_a_preview_link(client, editor, submitted):
     )
     link = PreviewLink.objects.get()
     assert link.article == submitted
-    assert preview_link_url(link) in response.content.decode()
+    assert shown_link_addresses(response) == [link]
+
+
+def test_review_page_keeps_each_active_link_address_with_a_copy_button(client, editor, submitted):
+    lawyer = make_link(submitted, editor)
+    make_link(submitted, editor, label="A source", revoked_at=timezone.now())
+    make_link(submitted, editor, label="Expired", expires_at=timezone.now() - timedelta(days=1))
+    client.force_login(editor)
+    response = client.get(review_url(submitted))
+    assert shown_link_addresses(response) == [lawyer]
+    text = visible_text(response.content.decode())
+    assert text.count("Copy the address for") == 1
+    assert "Copy the address for Our lawyer" in text
+    assert '<script src="/static/js/copy-link.js" defer></script>' in response.content.decode()
 
 
 def test_writer_cannot_create_a_preview_link(client, writer, submitted):
@@ -231,7 +251,7 @@ def test_preview_link_shows_the_story_read_only_and_hidden_from_search(client, e
     assert submitted.headline in response.content.decode()
     assert "Preview — not published." in response.content.decode()
     assert response["X-Robots-Tag"] == "noindex, nofollow"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
     assert link.visits.count() == 1
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
@@ -10,9 +11,14 @@ class Command(BaseCommand):
     help = "Create the demo logins and publish the demo stories (development only)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+        parser.add_argument(
+            "--base-url",
+            default=settings.SITE_URL,
+            help="The address the printed links start with (default: SITE_URL).",
+        )
 
     def handle(self, *args, base_url, **options):
+        base_url = base_url.rstrip("/")
         try:
             logins = create_demo_users()
         except DemoRefused as error:
