@@ -1203,3 +1203,13 @@ def test_autocomplete_refuses_what_it_does_not_serve(w, params):
     assert response.status_code in (200, 403, 404)
     if response.status_code == 200:
         assert all(r["text"] != SECRET for r in response.json()["results"])
+
+
+def test_refused_form_tells_the_person_what_happened_and_what_to_do(w):
+    reviewer = Client(enforce_csrf_checks=True)
+    response = reviewer.post(preview_link_url(w.link), {"name": "Ana", "comment": "Typo."})
+    assert response.status_code == 403
+    text = response.content.decode()
+    assert "Your form was not sent" in text
+    assert "reload the page and send the form again" in text
+    assert "<style" not in text  # the site's CSP refuses inline styles
