@@ -1,24 +1,36 @@
 """Staff sign-in: the admin's login page and the password reset pages, both throttled.
 
 Counts live in the Django cache (local memory, or Redis when REDIS_URL is set), in fixed
-windows that start at the first counted try. A refused try never reaches the password check,
-and the answer never depends on whether the account exists: counts are kept per name typed,
-not per account.
+windows that start at the first counted try; while Redis is away, each process counts in its
+own memory instead, so guessing is still stopped. A refused try never reaches the password
+check, and the answer never depends on whether the account exists: counts are kept per name
+typed, not per account.
 """
 
 import hashlib
 from datetime import timedelta
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+
+from newsroom.cache_backends import CacheUnavailable
+
+# Where tries are counted while the cache cannot count them (Redis away): this process only,
+# so with several processes an attacker gets a few more tries, but never unlimited ones.
+local_counts = LocMemCache("newsroom-throttle", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
 
 
 def client_ip(request) -> str:
@@ -36,19 +48,30 @@ def throttle_key(scope: str, value: str) -> str:
 
 
 def limits_reached(limits: dict[str, int]) -> bool:
-    """True if any counter has reached its limit."""
+    """True if any counter has reached its limit, in the cache or in this process."""
     counts = cache.get_many(list(limits))
-    return any(counts.get(key, 0) >= limit for key, limit in limits.items())
+    # Counts made here while Redis was away still hold after it is back.
+    local = local_counts.get_many(list(limits))
+    return any(max(counts.get(key, 0), local.get(key, 0)) >= limit for key, limit in limits.items())
 
 
 def count_try(limits: dict[str, int], seconds: int) -> None:
     for key in limits:
-        # add() starts a window only if none is open; incr() keeps the window's end.
-        cache.add(key, 0, seconds)
         try:
-            cache.incr(key)
-        except ValueError:  # the window ended between the two calls
-            cache.set(key, 1, seconds)
+            increment(cache, key, seconds)
+        except CacheUnavailable:
+            increment(local_counts, key, seconds)
+
+
+def increment(counts, key: str, seconds: int) -> None:
+    # add() starts a window only if none is open; incr() keeps the window's end.
+    counts.add(key, 0, seconds)
+    try:
+        counts.incr(key)
+    except CacheUnavailable:
+        raise  # Redis is away: count_try counts here instead
+    except ValueError:  # the window ended between the two calls
+        counts.set(key, 1, seconds)
 
 
 def login_limits(request, username: str) -> dict[str, int]:
@@ -61,7 +84,35 @@ def login_limits(request, username: str) -> dict[str, int]:
 def forget_login_failures(username: str) -> None:
     """Clear one username's failures. The address's count stays: a login of one's own
     must not reset the count that stops guessing at everyone else's."""
-    cache.delete(throttle_key("login-username", username))
+    key = throttle_key("login-username", username)
+    cache.delete(key)
+    local_counts.delete(key)
+
+
+def drop_unknown_next(request) -> None:
+    """Forget a next= address that is not one of this site's pages, so a login lands on the
+    desk instead of on a 404 or wherever a crafted link wanted (any path under /admin/ that
+    is not a page resolves to the admin's nameless catch-all, which only answers 404)."""
+    for name in ("GET", "POST"):
+        params = getattr(request, name)
+        target = params.get(REDIRECT_FIELD_NAME)
+        if target is None or is_page_of_this_site(target, request):
+            continue
+        params = params.copy()
+        del params[REDIRECT_FIELD_NAME]
+        setattr(request, name, params)
+
+
+def is_page_of_this_site(target: str, request) -> bool:
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return False
+    try:
+        match = resolve(unquote(urlsplit(target).path))
+    except Resolver404:
+        return False
+    return match.url_name is not None
 
 
 class ThrottledLoginForm(AdminAuthenticationForm):
@@ -98,6 +149,7 @@ class ThrottledLoginForm(AdminAuthenticationForm):
 @never_cache
 def login(request):
     """The admin's login page: 429 once throttled; a session it starts has a fixed end."""
+    drop_unknown_next(request)
     response = admin.site.login(request)
     form = getattr(response, "context_data", {}).get("form")
     if form is not None:  # the page again: a refused or missing password

@@ -2,9 +2,11 @@
 
 Django's RedisCache raises redis.ConnectionError or redis.TimeoutError when Redis is gone,
 and every page would become a 500. This backend answers as an empty cache instead: a read
-is a miss, a write does nothing, and a warning is logged. Each call gives up after the
-socket timeouts in OPTIONS (half a second in settings.py). After a failure Redis is left
-alone for a few seconds, so a page that makes ten cache calls waits for one timeout, not ten.
+is a miss, a write does nothing, and a warning is logged; incr() raises CacheUnavailable, so
+a counter that must go on counting (the login throttle, newsroom/auth.py) can tell. Each call
+gives up after the socket timeouts in OPTIONS (half a second in settings.py). After a failure
+Redis is left alone for a few seconds, so a page that makes ten cache calls waits for one
+timeout, not ten.
 
 A write that did not reach Redis can leave an older value behind: the page-cache generation
 from before a story was unpublished, or the session of someone who has since logged out.
@@ -22,6 +24,11 @@ from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+
+
+class CacheUnavailable(ValueError):
+    """incr() could not reach Redis. A ValueError, as for a missing key, so callers that
+    treat both alike keep working; a counter that must not stop counting tells them apart."""
 
 
 class Outage:
@@ -161,7 +168,7 @@ class ResilientRedisCache(RedisCache):
         missing = object()
         value = self._try(missing, super().incr, key, delta, version, writes=[key], version=version)
         if value is missing:
-            raise ValueError(f"Key {key!r} not found: the cache is unavailable.")
+            raise CacheUnavailable(f"Key {key!r} not found: the cache is unavailable.")
         return value
 
     def clear(self):

@@ -3,6 +3,7 @@ long-lived sessions and weak password hashes."""
 
 import html
 import re
+import socket
 import time
 from datetime import timedelta
 from unittest import mock
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from articles.desk import preview_link_url
 from articles.models import Article, PreviewLink
+from newsroom import auth, cache_backends
 from newsroom import settings as project_settings
 from tests.factories import make_article, make_user
 from tests.pages import visible_text
@@ -158,6 +160,43 @@ def test_forwarded_header_is_ignored_unless_configured(client, editor):
     for number in range(20):
         fail(client, f"guess{number}", HTTP_X_FORWARDED_FOR=f"192.0.2.{number}")
     assert log_in(client, "edgar", PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.99").status_code == 429
+
+
+@pytest.fixture
+def redis_away(settings, monkeypatch):
+    """The production cache, pointed at a port where no Redis listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "newsroom.cache_backends.ResilientRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    monkeypatch.setattr(cache_backends, "outages", {})
+    yield
+    auth.local_counts.clear()  # counted in this process: gone with it, and with this test
+
+
+def test_login_throttle_still_counts_while_redis_is_away(client, editor, redis_away):
+    fail(client, "edgar", times=5)
+    assert log_in(client, "edgar", PASSWORD).status_code == 429
+
+
+def test_reset_throttle_still_counts_while_redis_is_away(client, editor, redis_away):
+    for _ in range(3):
+        assert client.post(RESET, {"email": editor.email}).status_code == 302
+    assert client.post(RESET, {"email": editor.email}).status_code == 429
+
+
+def test_failures_counted_while_redis_was_away_still_count_when_it_is_back(
+    client, editor, redis_away, settings
+):
+    fail(client, "edgar", times=5)
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert log_in(client, "edgar", PASSWORD).status_code == 429
 
 
 def test_behind_a_proxy_the_last_forwarded_address_is_counted(client, editor, settings):
@@ -316,6 +355,27 @@ def test_login_page_never_sends_a_logged_in_editor_off_site(editor_client, targe
 def test_logout_never_sends_off_site(editor_client, target):
     assert_stays_on_site(editor_client.post(LOGOUT, {"next": target}))
     assert not logged_in(editor_client)
+
+
+@pytest.mark.parametrize(
+    "target", ["/no-such-page/", "/admin/no-such-page/", "/desk/999999/nope", "desk/"]
+)
+def test_login_lands_on_the_desk_when_next_is_not_a_page_of_this_site(client, editor, target):
+    in_address = client.post(f"{LOGIN}?next={target}", {"username": "edgar", "password": PASSWORD})
+    client.logout()
+    in_form = client.post(LOGIN, {"username": "edgar", "password": PASSWORD, "next": target})
+    assert in_address["Location"] == in_form["Location"] == reverse("desk:index")
+
+
+@pytest.mark.parametrize("target", ["/admin/articles/article/", "http://testserver/desk/"])
+def test_login_follows_next_to_a_page_of_this_site(client, editor, target):
+    response = client.post(LOGIN, {"username": "edgar", "password": PASSWORD, "next": target})
+    assert response["Location"] == target
+
+
+def test_login_page_does_not_carry_a_next_that_is_not_a_page(client):
+    page = client.get(LOGIN, {"next": "/no-such-page/"}).content.decode()
+    assert "/no-such-page/" not in page
 
 
 def test_desk_sends_a_visitor_to_log_in_and_back_to_the_desk(client, editor):

@@ -4,11 +4,14 @@ what is stored is a clean copy Pillow wrote under a random name, and it is serve
 import io
 import random
 import re
+import socket
 import struct
 import time
 import zipfile
 import zlib
+from pathlib import Path
 from types import ModuleType
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf.urls.static import static
@@ -17,18 +20,24 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms import modelform_factory
+from django.http import HttpResponse
+from django.test import RequestFactory
 from PIL import Image, ImageCms, ImageSequence, PngImagePlugin, features
 
+from articles.forms import ArticleAdminForm
 from articles.models import Article
 from articles.validators import (
     MAX_IMAGE_FRAMES,
     PictureField,
     validate_image_upload,
 )
+from newsroom import limits
 from tests.factories import make_article
+from tests.pages import visible_text
 from tests.test_admin import ADD_URL, edit_post, full_story_post
 
 pytestmark = pytest.mark.django_db
+PROJECT = Path(__file__).resolve().parents[1]
 
 UNREADABLE = "This file is not a picture we can read. Upload a JPEG, PNG, WebP or GIF."
 TOO_MANY_PIXELS = "The picture has too many pixels; keep it under 40 megapixels."
@@ -558,3 +567,65 @@ def test_admin_stores_an_accepted_picture_under_a_safe_name(editor_client):
     assert STORED_NAME.fullmatch(article.hero_image.name)
     assert article.hero_image.name.endswith(".jpg")
     assert (article.hero_width, article.hero_height) == (60, 40)
+
+
+# --- Request size: one limit for nginx, the app and the form ---------------------------
+
+
+def test_nginx_takes_every_request_the_app_takes_and_no_more():
+    # nginx's default (1 MB) refused an ordinary 1.2 MB photo the app would have taken.
+    config = (PROJECT / "bench" / "nginx.conf").read_text()
+    (value,) = re.findall(r"^\s*client_max_body_size\s+(\d+)([km]?);", config, re.MULTILINE)
+    number, unit = value
+    assert int(number) * {"": 1, "k": 1024, "m": 1024 * 1024}[unit] == limits.max_request_bytes()
+
+
+def test_request_limit_counts_every_picture_of_the_story_form():
+    pictures = [f for f in ArticleAdminForm.base_fields.values() if isinstance(f, PictureField)]
+    assert len(pictures) == limits.PICTURES_PER_FORM
+
+
+def test_request_limit_is_the_story_form_with_its_pictures_at_their_limit(settings):
+    settings.MAX_IMAGE_UPLOAD_BYTES = 10 * 1024 * 1024
+    middleware = limits.RequestSizeLimitMiddleware(lambda request: HttpResponse("the form"))
+    largest = 2 * settings.MAX_IMAGE_UPLOAD_BYTES + limits.FORM_FIELDS_BYTES
+    assert largest > 2 * settings.MAX_IMAGE_UPLOAD_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+    taken = middleware(RequestFactory().post(ADD_URL, CONTENT_LENGTH=str(largest)))
+    refused = middleware(RequestFactory().post(ADD_URL, CONTENT_LENGTH=str(largest + 1)))
+
+    assert taken.content == b"the form"
+    assert refused.status_code == 413
+
+
+def test_too_large_request_gets_a_short_page_that_says_the_limits(editor_client):
+    response = editor_client.post(ADD_URL, {}, CONTENT_LENGTH=str(2 * 1024**3))
+
+    assert response.status_code == 413
+    assert visible_text(response.content.decode()) == (
+        "This upload is too large Pictures may be at most 10 MB each, and everything sent at "
+        "once at most 24 MB. Make the picture smaller and try again."
+    )
+    assert "Content-Security-Policy" in response  # the site's headers, as on any page
+    assert not Article.objects.exists()
+
+
+def test_too_large_upload_is_refused_before_its_body_is_sent(live_server, editor, client):
+    # An editor's upload with everything the admin's add view needs to read the body: a
+    # session, a CSRF token. Headers only: a server that read the body first would wait here.
+    client.force_login(editor)
+    token = "a" * 32
+    address = urlsplit(live_server.url)
+    with socket.create_connection((address.hostname, address.port), timeout=5) as connection:
+        connection.sendall(
+            f"POST {ADD_URL} HTTP/1.1\r\n"
+            f"Host: {address.netloc}\r\n"
+            f"Cookie: sessionid={client.cookies['sessionid'].value}; csrftoken={token}\r\n"
+            f"X-CSRFToken: {token}\r\n"
+            "Content-Type: multipart/form-data; boundary=x\r\n"
+            f"Content-Length: {2 * 1024**3}\r\n\r\n".encode()
+        )
+        started = time.monotonic()
+        answer = connection.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:100]
+    assert time.monotonic() - started < 1

@@ -1,0 +1,185 @@
+"""Email goes out from a background thread: no page waits for the mail server, and what
+cannot be sent is logged.
+
+The mail server here is a real one on loopback, just slow: it accepts a connection, says
+nothing for a while (as a busy or distant server does), then speaks SMTP.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from articles.models import Article
+from newsroom import mail
+from tests.factories import make_article
+
+pytestmark = pytest.mark.django_db
+PROJECT = Path(__file__).resolve().parents[1]
+RESET = reverse("admin_password_reset")
+
+
+class SlowSMTPServer:
+    """An SMTP server that waits `delay` seconds before its greeting, then takes every message."""
+
+    def __init__(self, delay: float):
+        self.delay = delay
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.received = []  # (recipients, message text)
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                connection = self.listener.accept()[0]
+            except OSError:
+                return  # closed
+            threading.Thread(target=self.talk, args=(connection,), daemon=True).start()
+
+    def talk(self, connection):
+        with connection, connection.makefile("rb") as lines:
+            time.sleep(self.delay)
+            connection.sendall(b"220 slow.example ESMTP\r\n")
+            recipients = []
+            for line in lines:
+                command = line.decode().strip().upper()
+                if command.startswith("RCPT TO:"):
+                    recipients.append(line.decode().strip()[8:].strip("<> "))
+                if command == "DATA":
+                    connection.sendall(b"354 go ahead\r\n")
+                    text = b"".join(iter(lines.readline, b".\r\n")).decode()
+                    self.received.append((recipients, text))
+                    recipients = []
+                elif command == "QUIT":
+                    connection.sendall(b"221 bye\r\n")
+                    return
+                connection.sendall(b"250 ok\r\n")
+
+    def close(self):
+        # shutdown() first: close() alone leaves the thread blocked in accept().
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.listener.close()
+
+
+def production_mailers(port: int, timeout: float = 5) -> dict:
+    """settings.MAILERS as production has it with SMTP_HOST set, pointed at this port."""
+    code = "import json, newsroom.settings as s; print(json.dumps(s.MAILERS))"
+    environment = {
+        "PATH": os.environ["PATH"],
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
+        "SMTP_TLS": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    mailers = json.loads(result.stdout)
+    mailers["smtp"]["OPTIONS"]["timeout"] = timeout
+    return mailers
+
+
+@pytest.fixture
+def slow_smtp(settings):
+    server = SlowSMTPServer(delay=2)
+    settings.MAILERS = production_mailers(server.port)
+    yield server
+    mail.wait_until_sent(10)  # nothing left in the queue for the next test
+    server.close()
+
+
+def timed_post(client, url, data) -> tuple[float, object]:
+    start = time.monotonic()
+    response = client.post(url, data)
+    return time.monotonic() - start, response
+
+
+def test_password_reset_answers_at_once_for_known_and_unknown_addresses(client, editor, slow_smtp):
+    known_seconds, known = timed_post(client, RESET, {"email": editor.email})
+    unknown_seconds, unknown = timed_post(client, RESET, {"email": "nobody@example.com"})
+    assert known.status_code == unknown.status_code == 302
+    assert known_seconds < 1, known_seconds  # the mail server takes 2 s to answer
+    assert unknown_seconds < 1, unknown_seconds
+
+
+def test_password_reset_link_arrives_when_the_slow_mail_server_answers(client, editor, slow_smtp):
+    client.post(RESET, {"email": editor.email})
+    assert mail.wait_until_sent(10)
+    ((recipients, text),) = slow_smtp.received
+    assert recipients == [editor.email]
+    assert "/admin/password-reset/" in text
+
+
+def test_desk_decision_answers_at_once_and_the_writer_is_emailed_later(
+    transactional_db, editor, writer, slow_smtp
+):
+    story = make_article(status=Article.Status.IN_REVIEW, published_at=None, created_by=writer)
+    client = Client()
+    client.force_login(editor)
+    seconds, response = timed_post(
+        client,
+        reverse("desk:review", args=[story.pk]),
+        {"decision": "approve", "seen": f"{story.status}:{story.version}"},
+    )
+    assert response.status_code == 302
+    assert seconds < 1, seconds
+    assert mail.wait_until_sent(10)
+    ((recipients, text),) = slow_smtp.received
+    assert recipients == [writer.email]
+    assert story.headline in text
+
+
+def test_mail_the_server_never_answers_is_logged_with_its_recipient(
+    client, editor, settings, caplog
+):
+    silent = SlowSMTPServer(delay=60)  # accepts, then says nothing
+    settings.MAILERS = production_mailers(silent.port, timeout=2)
+    seconds, response = timed_post(client, RESET, {"email": editor.email})
+    assert response.status_code == 302
+    assert seconds < 1, seconds
+    assert mail.wait_until_sent(10)
+    silent.close()
+    (record,) = [r for r in caplog.records if r.name == "newsroom.mail"]
+    message = record.getMessage()
+    assert message.startswith(f"Could not email {editor.email} (SMTPServerDisconnected: ")
+    assert "timed out" in message
+    assert "Password reset on Newsroom" in message
+    assert record.exc_info is None  # one line: the reason is in it
+
+
+def test_a_command_that_exits_sends_its_queued_mail_first(tmp_path):
+    # A cron job (publish_scheduled) queues mail and exits at once; the mail still goes out.
+    server = SlowSMTPServer(delay=1)
+    code = (
+        "import django; django.setup(); "
+        "from django.core.mail import send_mail; "
+        "send_mail('Scheduled', 'It went out.', None, ['writer@example.com'])"
+    )
+    environment = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(server.port),
+        "SMTP_TLS": "0",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, env=environment, capture_output=True, text=True
+    )
+    server.close()
+    assert result.returncode == 0, result.stderr
+    ((recipients, text),) = server.received
+    assert recipients == ["writer@example.com"]
+    assert "It went out." in text
