@@ -7,6 +7,7 @@ from adminsortable2.admin import (
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.exceptions import NotRegistered
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
@@ -15,7 +16,7 @@ from django.contrib.contenttypes.views import shortcut
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -26,7 +27,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 from taggit.models import Tag as TaggitTag
 
-from articles import images, rendering, revisions, search, workflow
+from articles import images, merge, rendering, revisions, search, workflow
 from articles.forms import ArticleAdminForm, StoryConfirmForm, StoryUploadForm
 from articles.importers import save_story
 from articles.models import (
@@ -348,7 +349,66 @@ class ArticleAdmin(SortableAdmin):
         if not offers_notice(obj):
             form.base_fields.pop("notice_kind", None)
             form.base_fields.pop("notice_text", None)
+        if stale_save := getattr(request, "stale_save", None):
+            form = type(form.__name__, (form,), {"stale_save": stale_save})
         return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST" or object_id is None:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        # One transaction with the row locked: no other save can land between the merge
+        # and this save.
+        with transaction.atomic():
+            stale_save = self.merge_stale_post(request, object_id)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+        if stale_save and response.status_code == 302:
+            self.message_user(request, stale_save.merged_message(), messages.INFO)
+        return response
+
+    def merge_stale_post(self, request, object_id) -> merge.StaleSave | None:
+        """Merge a save from a form opened at an older version with the story as it is now.
+
+        The posted data is replaced by the merge: what only someone else changed comes from
+        the story, what only this editor changed from the form, and where both changed the
+        same thing the editor's choice (or, until they choose, their own text, and the form
+        refuses to save; see ArticleAdminForm.clean).
+        """
+        pk, loaded = unquote(object_id), request.POST.get("loaded_version", "")
+        if not (pk.isascii() and pk.isdigit() and loaded.isascii() and loaded.isdigit()):
+            return None  # the form refuses a save without the version it was opened at
+        current = Article.objects.live().select_for_update().filter(pk=pk).first()
+        if current is None or int(loaded) == current.version:
+            return None
+        if not self.has_change_permission(request, current):
+            return None
+        base = current.revisions.filter(version=int(loaded)).first()
+        latest = current.revisions.select_related("created_by").first()
+        data = request.POST.copy()
+        fields = set(flatten_fieldsets(self.get_fieldsets(request, current)))
+        # Choices made on a conflict page count only against the version shown there.
+        choices = (
+            {key.removeprefix("choose-"): data[key] for key in data if key.startswith("choose-")}
+            if data.get("theirs_version") == str(current.version)
+            else {}
+        )
+        merged = merge.merge(
+            base.snapshot if base else None,
+            revisions.snapshot(current),
+            merge.read_post(data, request.FILES, fields),
+            choices,
+        )
+        merge.write_post(data, merged, current.pk)
+        if not merged.conflicts:
+            data["loaded_version"] = str(current.version)
+        request.POST = data
+        user = latest.created_by if latest else None
+        request.stale_save = merge.StaleSave(
+            merged,
+            who=(user.get_full_name() or user.get_username()) if user else "Someone",
+            when=timezone.localtime(latest.created_at).strftime("%H:%M") if latest else "",
+            version=current.version,
+        )
+        return request.stale_save
 
     def get_queryset(self, request):
         articles = (
@@ -531,6 +591,20 @@ class ArticleAdmin(SortableAdmin):
             ]
             context["others_here"] = note_presence(obj, request.user)
             context["latest_revision"] = obj.revisions.select_related("created_by").first()
+        stale_save = getattr(request, "stale_save", None)
+        if stale_save and stale_save.merge.conflicts:
+            context["stale_save"] = stale_save
+            context["conflicts"] = [
+                {
+                    "key": conflict.key,
+                    "label": conflict.label,
+                    "theirs": merge.shown(conflict.field, conflict.theirs),
+                    "mine": merge.shown(conflict.field, conflict.mine),
+                    "is_file": bool(conflict.field and conflict.field.kind == "file"),
+                    "chosen": request.POST.get(f"choose-{conflict.key}"),
+                }
+                for conflict in stale_save.merge.conflicts
+            ]
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     def story_for(self, request, pk, *, edit=False):
@@ -615,7 +689,11 @@ class ArticleAdmin(SortableAdmin):
         if not (self.has_add_permission(request) or self.has_change_permission(request)):
             raise PermissionDenied
         term = without_nul(request.GET.get("term", "")).strip().lstrip("#")[:100]
-        names = Tag.objects.filter(name__istartswith=term).values_list("name", flat=True)
+        tags = Tag.objects.all()
+        if not request.user.has_perm(workflow.EDIT_ANY):
+            # Another writer's draft-only tags would give away what she is working on.
+            tags = tags.known_to(request.user)
+        names = tags.filter(name__istartswith=term).values_list("name", flat=True)
         return JsonResponse(
             {"results": [{"id": name, "text": name} for name in names[:TAG_SUGGESTIONS]]}
         )

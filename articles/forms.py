@@ -4,9 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
-from django.utils import timezone
 
-from articles import revisions
 from articles.importers import MAX_STORY_BYTES, StoryFormatError, decode_story, parse_story
 from articles.models import Article, Desk, Notice, Tag
 from articles.validators import PictureField
@@ -76,7 +74,7 @@ class ArticleAdminForm(forms.ModelForm):
         "Readers see them as #HashTags.",
     )
     # The version this form was loaded at: a newer one in the database means someone
-    # else saved in between, and this save must not silently overwrite theirs.
+    # else saved in between, and this save is merged with theirs (ArticleAdmin).
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     notice_kind = forms.ChoiceField(
         label="Notice to readers",
@@ -90,6 +88,8 @@ class ArticleAdminForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="What changed and why, e.g. “An earlier version misstated the grant's size.”",
     )
+    # Set by the admin on a save from an older version: the merge and its conflicts.
+    stale_save = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -102,37 +102,31 @@ class ArticleAdminForm(forms.ModelForm):
             raise ValidationError(
                 "A notice to readers needs both its kind and its text.", code="notice_incomplete"
             )
-        if self.instance.pk and cleaned.get("loaded_version") is not None:
+        if self.instance.pk:
+            if cleaned.get("loaded_version") is None:
+                # Without it, nothing tells this save from one that would overwrite a newer
+                # version (a hand-made request did exactly that).
+                raise ValidationError(
+                    "This form does not say which version of the story it was opened at, so "
+                    "it cannot be saved without risking someone else's changes. Copy your "
+                    "changes, reload the story and make them again.",
+                    code="version_missing",
+                )
+            if self.stale_save and self.stale_save.merge.conflicts:
+                raise ValidationError(self.stale_save.conflict_message(), code="edit_conflict")
             self.check_for_conflict(cleaned["loaded_version"])
         return cleaned
 
     def check_for_conflict(self, loaded_version):
-        # Lock the row: a second save waits here until the first has committed.
+        # Lock the row: a second save waits here until the first has committed. The admin
+        # merges a save from an older version before it gets here; any other is refused.
         current = Article.objects.select_for_update().get(pk=self.instance.pk)
-        if current.version == loaded_version:
-            return
-        latest = current.revisions.select_related("created_by").first()
-        loaded = current.revisions.filter(version=loaded_version).first()
-        changed = (
-            ", ".join(c.part for c in revisions.diff(loaded.snapshot, latest.snapshot))
-            if loaded and latest
-            else "the story"
-        )
-        who = (
-            (latest.created_by.get_full_name() or latest.created_by.get_username())
-            if (latest and latest.created_by)
-            else "Someone"
-        )
-        when = timezone.localtime(latest.created_at).strftime("%H:%M") if latest else "just now"
-        # Show the form again with the user's unsaved text; saving once more keeps theirs.
-        self.data = self.data.copy()
-        self.data["loaded_version"] = current.version
-        raise ValidationError(
-            f"{who} saved this story at {when}, after you opened it, and changed: {changed}. "
-            "Nothing of yours is lost: your edits are below, not yet saved. Compare them with "
-            "the current version (Revisions, above), then save again to keep yours.",
-            code="edit_conflict",
-        )
+        if current.version != loaded_version:
+            raise ValidationError(
+                "Someone saved this story after you opened it. Nothing of yours is saved: "
+                "copy your changes, reload the story and make them again.",
+                code="edit_conflict",
+            )
 
     class Meta:
         model = Article

@@ -7,6 +7,7 @@ so a revision survives later edits of the story and can be shown, compared and r
 import difflib
 import re
 from dataclasses import dataclass
+from datetime import UTC
 from html import unescape
 
 from django.core.exceptions import PermissionDenied
@@ -56,18 +57,52 @@ FIELD_LABELS = {
 }
 
 
+# Not shown in diffs nor restored, but kept so that a save from an older form can tell
+# what its editor changed from what someone else changed meanwhile (articles/merge.py).
+SETTINGS_FIELDS = [
+    "hero_focus_x",
+    "hero_focus_y",
+    "seo_title",
+    "seo_description",
+    "social_image",
+    "canonical_is_original",
+    "assignee_id",
+    "due_at",
+    "priority",
+]
+
+
 def snapshot(article: Article) -> dict:
     """Return the story and every part of it as plain JSON-able data."""
-    data = {name: getattr(article, name) for name in ARTICLE_FIELDS}
+    data = {name: getattr(article, name) for name in ARTICLE_FIELDS + SETTINGS_FIELDS}
     data["hero_image"] = article.hero_image.name or ""
+    data["social_image"] = article.social_image.name or ""
+    data["due_at"] = json_datetime(article.due_at) if article.due_at else None
+    rows = {
+        "bylines": list(article.bylines.values("id", "author_id")),
+        "sections": list(article.sections.values("id", "heading", "anchor", "body")),
+        "takeaways": list(article.takeaways.values("id", "text")),
+        "credits": list(article.credits.values("id", "role", "name", "organisation", "url")),
+        "calls_to_action": list(
+            article.cta_placements.values("id", "call_to_action_id", "placement")
+        ),
+    }
+    # Row ids apart, so that a part still restores and previews as a plain list.
+    ids = {part: [row.pop("id") for row in part_rows] for part, part_rows in rows.items()}
     return data | {
         "tags": [item.tag.name for item in article.tagged_items.select_related("tag")],
-        "bylines": list(article.bylines.values_list("author_id", flat=True)),
-        "sections": list(article.sections.values("heading", "anchor", "body")),
-        "takeaways": list(article.takeaways.values_list("text", flat=True)),
-        "credits": list(article.credits.values("role", "name", "organisation", "url")),
-        "calls_to_action": list(article.cta_placements.values("call_to_action_id", "placement")),
+        "bylines": [row["author_id"] for row in rows["bylines"]],
+        "sections": rows["sections"],
+        "takeaways": [row["text"] for row in rows["takeaways"]],
+        "credits": rows["credits"],
+        "calls_to_action": rows["calls_to_action"],
+        "ids": ids,
     }
+
+
+def json_datetime(value) -> str:
+    """Return a time as a snapshot keeps it: in UTC, to the second, as a form posts it."""
+    return value.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 @transaction.atomic

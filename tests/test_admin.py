@@ -279,6 +279,31 @@ def test_author_autocomplete_finds_authors_by_name(editor_client):
     assert [r["text"] for r in response.json()["results"]] == ["Nitasha Tiku"]
 
 
+def tag_suggestions(client, term=""):
+    response = client.get(reverse("admin:articles_article_tag_suggestions"), {"term": term})
+    assert response.status_code == 200
+    return [result["text"] for result in response.json()["results"]]
+
+
+@pytest.fixture
+def tags_in_every_state(writer, other_writer):
+    draft = {"status": Article.Status.DRAFT, "published_at": None}
+    make_article(tags=["Climate"], created_by=other_writer)
+    make_article(tags=["CityHeat"], created_by=writer, **draft)
+    make_article(tags=["CityMerger"], created_by=other_writer, **draft)
+
+
+def test_tag_suggestions_show_a_writer_published_and_her_own_tags(
+    client, writer, tags_in_every_state
+):
+    client.force_login(writer)
+    assert tag_suggestions(client, "c") == ["CityHeat", "Climate"]
+
+
+def test_tag_suggestions_show_an_editor_every_tag(editor_client, tags_in_every_state):
+    assert tag_suggestions(editor_client, "c") == ["CityHeat", "CityMerger", "Climate"]
+
+
 # --- The workflow in the admin ---------------------------------------------------------
 
 Status = Article.Status
@@ -290,6 +315,11 @@ def change_url(article):
 
 def edit_post(client, article, **changes):
     """POST the article's own change form back, as the browser would, with some changes."""
+    return client.post(change_url(article), form_data(client, article) | changes)
+
+
+def form_data(client, article):
+    """The article's change form as a browser would POST it unchanged."""
     response = client.get(change_url(article))
     data = {}
     form = response.context["adminform"].form
@@ -309,7 +339,7 @@ def edit_post(client, article, **changes):
                 value = subform[name].value()
                 if value is not None:
                     data[subform.add_prefix(name)] = value
-    return client.post(change_url(article), data | changes | {"_continue": "1"})
+    return data | {"_continue": "1"}
 
 
 def test_writer_sees_only_own_stories_in_the_admin(client, writer, other_writer):
@@ -425,34 +455,182 @@ def test_draft_offers_no_notice_to_readers(editor_client):
     assert "notice_kind" not in editor_client.get(change_url(article)).content.decode()
 
 
-def test_second_save_of_the_same_version_is_stopped_and_keeps_both_texts(client, editor, chief):
-    article = make_article(headline="Original headline", status=Status.DRAFT, published_at=None)
-    revisions.record(article, by=editor, summary="Created")
-    first, second = Client(), Client()
-    first.force_login(chief)
-    second.force_login(editor)
-    second_form = second.get(change_url(article))  # the editor opens the story…
-    edit_post(first, article, headline="Chief's headline")  # …the chief saves first
-
-    stale = second_form.context["adminform"].form["loaded_version"].value()
-    response = edit_post(second, article, headline="Editor's headline", loaded_version=stale)
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "charlotte saved this story" in html
-    assert "Headline" in html
-    assert 'value="Editor&#x27;s headline"' in html  # the editor's text is shown back
-    article.refresh_from_db()
-    assert article.headline == "Chief's headline"
+def stale_form(client, user, article):
+    """The change form as `user` opened it now, to be posted after someone else saved."""
+    client.force_login(user)
+    return form_data(client, article)
 
 
-def test_saving_again_after_a_conflict_keeps_the_second_text(editor_client, chief):
-    article = make_article(status=Status.DRAFT, published_at=None)
+def intro(article):
+    return article.sections.order_by("position").first()
+
+
+def test_stale_save_merges_their_dek_with_my_intro(client, editor, chief):
+    article = make_article(dek="The old dek.", status=Status.DRAFT, published_at=None)
     revisions.record(article, by=chief, summary="Created")
-    response = edit_post(editor_client, article, headline="Mine", loaded_version="0")
-    again = response.context["adminform"].form["loaded_version"].value()
-    edit_post(editor_client, article, headline="Mine", loaded_version=again)
+    mine = stale_form(client, editor, article)  # the editor opens the story…
+    chief_client = Client()
+    chief_client.force_login(chief)
+    edit_post(chief_client, article, dek="The chief's dek.")  # …the chief saves first
+
+    response = client.post(
+        change_url(article), mine | {"sections-0-body": "<p>The editor's intro.</p>"}
+    )
+    assert response.status_code == 302
     article.refresh_from_db()
-    assert article.headline == "Mine"
+    assert article.dek == "The chief's dek."
+    assert intro(article).body == "<p>The editor's intro.</p>"
+    assert article.revisions.first().snapshot["dek"] == "The chief's dek."
+    message = visible_text(client.get(response.url).content.decode())
+    assert "Merged with charlotte's changes saved at" in message
+    assert ": Dek." in message
+
+
+def test_an_untouched_stale_form_reverts_nothing_they_saved(client, editor, chief):
+    article = make_article(
+        tags=["Alpha", "Beta"], desk=make_desk(), status=Status.DRAFT, published_at=None
+    )
+    revisions.record(article, by=chief, summary="Created")
+    mine = stale_form(client, editor, article)
+    chief_client = Client()
+    chief_client.force_login(chief)
+    response = edit_post(
+        chief_client,
+        article,
+        dek="The chief's dek.",
+        desk=make_desk().pk,
+        tags=["Beta", "Gamma"],
+        closing="<p>The chief's <strong>ending</strong>.</p>",
+        hero_focus_x="20",
+        seo_title="The chief's title",
+        canonical_is_original="on",
+        assignee=editor.pk,
+        due_at_0="2031-05-04",
+        due_at_1="10:30:00",
+        priority="4",
+        **{
+            "sections-1-body": "<p>The chief's second section.</p>",
+            "takeaways-0-text": "The chief's takeaway.",
+            "bylines-0-author": make_author(name="Bo Chen").pk,
+            "credits-0-organisation": "The Chief's Paper",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    theirs = revisions.snapshot(Article.objects.get(pk=article.pk))
+    assert (theirs["tags"], theirs["priority"]) == (["Beta", "Gamma"], 4)
+    assert theirs["due_at"] == "2031-05-04T10:30:00+00:00"
+
+    response = client.post(change_url(article), mine)
+    assert response.status_code == 302
+    assert revisions.snapshot(Article.objects.get(pk=article.pk)) == theirs
+
+
+def test_stale_save_keeps_parts_added_and_deleted_on_either_side(client, editor, chief):
+    article = make_article(takeaways=2, credits=2, status=Status.DRAFT, published_at=None)
+    revisions.record(article, by=chief, summary="Created")
+    mine = stale_form(client, editor, article)
+    chief_client = Client()
+    chief_client.force_login(chief)
+    new_takeaway = {"text": "The chief's third.", "position": "2", "article": str(article.pk)}
+    chief_client.post(
+        change_url(article),
+        form_data(chief_client, article)
+        | {"takeaways-TOTAL_FORMS": "3"}
+        | {f"takeaways-2-{name}": value for name, value in new_takeaway.items()},
+    )
+    assert article.takeaways.count() == 3
+
+    response = client.post(change_url(article), mine | {"credits-1-DELETE": "on"})
+    assert response.status_code == 302
+    assert [t.text for t in article.takeaways.all()] == [
+        "Takeaway 0.",
+        "Takeaway 1.",
+        "The chief's third.",
+    ]
+    assert [c.name for c in article.credits.all()] == ["Reporter 0"]
+
+
+def test_both_changing_the_dek_shows_both_and_saves_the_choice(client, editor, chief):
+    article = make_article(dek="The old dek.", status=Status.DRAFT, published_at=None)
+    revisions.record(article, by=chief, summary="Created")
+    mine = stale_form(client, editor, article)
+    chief_client = Client()
+    chief_client.force_login(chief)
+    edit_post(chief_client, article, dek="The chief's dek.", headline="The chief's headline")
+
+    mine |= {"dek": "The editor's dek."}
+    response = client.post(change_url(article), mine)
+    html = visible_text(response.content.decode())
+    assert response.status_code == 200
+    assert "You both changed: Dek" in html
+    assert "The chief's dek." in html and "The editor's dek." in html
+    # The form shown again holds the merge: the chief's headline, the editor's dek.
+    form = response.context["adminform"].form
+    assert form["headline"].value() == "The chief's headline"
+    assert form["dek"].value() == "The editor's dek."
+    article.refresh_from_db()
+    assert article.dek == "The chief's dek."  # nothing saved before the choice
+
+    chosen = mine | {"theirs_version": str(article.version), "choose-dek": "mine"}
+    response = client.post(change_url(article), chosen)
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.dek == "The editor's dek."
+    assert article.headline == "The chief's headline"
+
+
+def test_a_conflict_is_not_saved_until_the_editor_chooses(client, editor, chief):
+    article = make_article(dek="The old dek.", status=Status.DRAFT, published_at=None)
+    revisions.record(article, by=chief, summary="Created")
+    mine = stale_form(client, editor, article) | {"dek": "The editor's dek."}
+    chief_client = Client()
+    chief_client.force_login(chief)
+    edit_post(chief_client, article, dek="The chief's dek.")
+    shown = client.post(change_url(article), mine).context["adminform"].form
+
+    # Saving the form as it was shown again, without a choice, still changes nothing.
+    article.refresh_from_db()
+    again = {"loaded_version": shown["loaded_version"].value(), "theirs_version": article.version}
+    response = client.post(change_url(article), mine | again)
+    assert response.status_code == 200
+    article.refresh_from_db()
+    assert article.dek == "The chief's dek."
+
+
+def test_a_save_without_the_forms_version_is_refused(editor_client):
+    article = make_article(headline="Newer headline", status=Status.DRAFT, published_at=None)
+    data = form_data(editor_client, article)
+    del data["loaded_version"]
+    response = editor_client.post(change_url(article), data | {"headline": "Hand-made"})
+    assert response.status_code == 200
+    assert "does not say which version" in response.content.decode()
+    article.refresh_from_db()
+    assert article.headline == "Newer headline"
+
+
+def test_a_save_with_a_version_that_is_not_a_number_is_refused(editor_client):
+    article = make_article(headline="Newer headline", status=Status.DRAFT, published_at=None)
+    data = form_data(editor_client, article) | {"loaded_version": "latest"}
+    response = editor_client.post(change_url(article), data | {"headline": "Hand-made"})
+    assert "does not say which version" in response.content.decode()
+    article.refresh_from_db()
+    assert article.headline == "Newer headline"
+
+
+def test_a_merged_save_costs_a_few_queries_more_whatever_the_parts(client, editor, chief):
+    def extra_queries(sections):
+        article = make_article(sections=sections, status=Status.DRAFT, published_at=None)
+        revisions.record(article, by=chief, summary="Created")
+        fresh = stale_form(client, editor, article) | {"headline": "A save"}
+        with CaptureQueriesContext(connection) as save:
+            assert client.post(change_url(article), fresh).status_code == 302
+        mine = stale_form(client, editor, article) | {"dek": "The editor's dek"}
+        revisions.record(article, by=chief, summary="Someone else saved")
+        with CaptureQueriesContext(connection) as merged_save:
+            assert client.post(change_url(article), mine).status_code == 302
+        return len(merged_save) - len(save)
+
+    assert extra_queries(2) == extra_queries(12) <= 10
 
 
 def test_change_page_shows_who_else_has_the_story_open(client, editor, chief):
@@ -507,3 +685,44 @@ def test_writer_saves_a_first_draft_without_a_byline(client, writer):
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert not Article.objects.get().bylines.exists()
 
+
+def test_chief_is_told_a_deleted_story_goes_to_the_trash(client, chief):
+    article = make_article(headline="Deleted by mistake")
+    client.force_login(chief)
+    text = visible_text(
+        client.get(reverse("admin:articles_article_delete", args=[article.pk])).content.decode()
+    )
+    assert "“Deleted by mistake” goes to the trash" in text
+    assert "restore it from the story list's “In the trash” filter" in text
+    assert "deleted:" not in text and "Are you sure you want to delete" not in text
+
+
+def test_chief_is_told_selected_stories_go_to_the_trash(client, chief):
+    stories = [make_article(headline="First to go"), make_article(headline="Second to go")]
+    client.force_login(chief)
+    response = client.post(
+        CHANGELIST_URL,
+        {"action": "delete_selected", "_selected_action": [story.pk for story in stories]},
+    )
+    text = visible_text(response.content.decode())
+    assert "These stories go to the trash" in text
+    assert "First to go" in text and "Second to go" in text
+    assert "will be deleted" not in text
+
+
+def test_call_to_action_autocomplete_shows_the_name_and_organisation(editor_client):
+    make_cta(name="Consultation", organisation="Opahl Technologies")
+    make_cta(name="Consultation at Newsroom Labs", organisation="Newsroom Labs")
+    response = editor_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "consult",
+            "app_label": "articles",
+            "model_name": "articlecalltoaction",
+            "field_name": "call_to_action",
+        },
+    )
+    assert sorted(r["text"] for r in response.json()["results"]) == [
+        "Consultation at Newsroom Labs",
+        "Consultation — Opahl Technologies",
+    ]
