@@ -13,10 +13,9 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
-from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -434,15 +433,11 @@ class ArticleAdmin(SortableAdmin):
             return None
 
     def get_search_results(self, request, queryset, search_term):
-        """On PostgreSQL, search with the indexed full-text document, as readers do."""
+        """Search by whole words with the search index, as readers do."""
         search_term = search_words(search_term)
         if not search_term:
             return queryset, False
-        if connection.vendor == "postgresql":
-            query = SearchQuery(search_term, search_type="websearch", config=search.CONFIG)
-            matches = queryset.filter(search_vector=query)
-        else:
-            matches, _ = super().get_search_results(request, queryset, search_term)
+        matches = search.found(queryset, search_term)
         # Counting and dating every story a common word matches costs more than the list:
         # the newest MAX_RESULTS matches are listed, as on the readers' search page.
         return queryset.filter(pk__in=search.newest(matches)), False
@@ -485,6 +480,13 @@ class ArticleAdmin(SortableAdmin):
         revisions, history and preview links, which a chief does not (and need not) have."""
         stories = [str(story) for story in objs]
         return stories, {Article._meta.verbose_name_plural: len(stories)}, set(), []
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:  # Django's action, with its confirmation page
+            function, name, _ = actions["delete_selected"]
+            actions["delete_selected"] = (function, name, "Move selected stories to the trash")
+        return actions
 
     def delete_model(self, request, obj):
         workflow.trash(obj, by=request.user)
@@ -835,7 +837,10 @@ class CallToActionAdmin(GuardedListMixin, admin.ModelAdmin):
         return cta.is_showing()
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(use_count=Count("placements"))
+        # The count's GROUP BY drops the model's ordering; the list and autocomplete keep it.
+        return (
+            super().get_queryset(request).annotate(use_count=Count("placements")).order_by("name")
+        )
 
     @admin.display(description="used in", ordering="use_count")
     def use_count(self, cta):

@@ -1,16 +1,19 @@
 """Search over published stories.
 
 On PostgreSQL: full-text search with English stemming, weighted headline (A) > dek and
-takeaways (B) > body (C), ranked, with highlighted snippets. On SQLite: every word must
-appear somewhere; stories rank by where the words are found. Both take any text a reader
-types: websearch syntax on PostgreSQL tolerates stray quotes and operators.
+takeaways (B) > body (C), ranked, with highlighted snippets. On SQLite: the same, from an
+FTS5 index (migration 0007) with Porter stemming and bm25 ranking. Both match whole words
+and take any text a reader types: websearch syntax on PostgreSQL tolerates stray quotes and
+operators; on SQLite each word is quoted, so nothing a reader types is FTS5 syntax.
 """
 
 import re
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import F, FloatField
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -19,7 +22,7 @@ MAX_WORDS = 10
 # Ranking reads the search document of every story it ranks, and a common word matches
 # thousands: only the newest this many matches are ranked (and counted as "200+").
 MAX_RESULTS = 200
-SNIPPET_CHARS = 220
+SNIPPET_WORDS = 35
 # Private-use characters mark the matches until the snippet is escaped and they become <mark>.
 MARK_START, MARK_END = "\ue000", "\ue001"
 
@@ -29,6 +32,14 @@ DOCUMENT = (
     + SearchVector("body_text", weight="C", config=CONFIG)
 )
 
+# SQLite's FTS5 index: a copy of each story's text, under the story's id as its rowid.
+FTS_TABLE = "articles_article_fts"
+# bm25 weights of its columns (headline, dek, takeaways, body), as PostgreSQL's A, B, B, C.
+FTS_WEIGHTS = "1.0, 0.4, 0.4, 0.2"
+# The last word also finds words it begins ("electr": "electric"), once it is long enough
+# not to find half the dictionary ("ai" would find "aid" and "air").
+MIN_PREFIX = 4
+
 
 def matching(stories, text: str):
     """Return the newest MAX_RESULTS stories that match, best first."""
@@ -37,15 +48,31 @@ def matching(stories, text: str):
     return word_match(stories, text)
 
 
+def found(stories, text: str):
+    """Return the stories that match, unranked."""
+    if connection.vendor == "postgresql":
+        # The stored, GIN-indexed search_vector is DOCUMENT, computed when the story is saved.
+        return stories.filter(search_vector=postgresql_query(text))
+    query = fts_query(text)
+    if not query:
+        return stories.none()
+    # The reader's words are a parameter; the rest is constants.
+    matches = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", (query,))  # nosec
+    return stories.filter(pk__in=matches)
+
+
 def newest(matches):
     return matches.order_by("-published_at").values("pk")[:MAX_RESULTS]
 
 
+def postgresql_query(text: str):
+    return SearchQuery(text, search_type="websearch", config=CONFIG)
+
+
 def full_text(stories, text: str):
-    # The stored, GIN-indexed search_vector is DOCUMENT, computed when the story is saved.
-    query = SearchQuery(text, search_type="websearch", config=CONFIG)
+    query = postgresql_query(text)
     return (
-        stories.filter(pk__in=newest(stories.filter(search_vector=query)))
+        stories.filter(pk__in=newest(found(stories, text)))
         .annotate(
             rank=SearchRank(F("search_vector"), query),
             marked_snippet=SearchHeadline(
@@ -54,7 +81,7 @@ def full_text(stories, text: str):
                 config=CONFIG,
                 start_sel=MARK_START,
                 stop_sel=MARK_END,
-                max_words=35,
+                max_words=SNIPPET_WORDS,
                 min_words=15,
             ),
         )
@@ -66,47 +93,74 @@ def words_of(text: str) -> list[str]:
     return re.findall(r"\w+", text)[:MAX_WORDS]
 
 
-def word_match(stories, text: str):
+def fts_query(text: str) -> str:
+    """Return the FTS5 query for a reader's words: each one is quoted, so an AND, NEAR( or
+    column name they type is a word to find; a story must have all of them."""
     words = words_of(text)
-    if not words:
+    # \w+ holds no double quote, so a word cannot end its quotes early.
+    phrases = [f'"{word}"' for word in words]
+    if words and len(words[-1]) >= MIN_PREFIX:
+        # The whole word as well as the beginning, so that it ranks first.
+        phrases[-1] = f"({phrases[-1]} OR {phrases[-1]}*)"
+    return " AND ".join(phrases)
+
+
+def word_match(stories, text: str):
+    query = fts_query(text)
+    if not query:
         return stories.none()
-    score = Value(0)
-    for word in words:
-        stories = stories.filter(
-            Q(headline__icontains=word)
-            | Q(dek__icontains=word)
-            | Q(takeaways_text__icontains=word)
-            | Q(body_text__icontains=word)
+    # Every match is ranked in one pass (a MATERIALIZED CTE, SQLite 3.35+) and each
+    # candidate looks its rank up: asked about one story at a time, FTS5 would read the
+    # words' whole index again for each of them, ten times slower for a common word.
+    # bm25 is better the lower it is; negated, it sorts as PostgreSQL's rank does.
+    rank = RawSQL(  # nosec B611: constants, and the query as a parameter
+        f"WITH ranked AS MATERIALIZED (SELECT rowid, -bm25({FTS_TABLE}, {FTS_WEIGHTS}) AS rank "
+        f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s) "  # nosec B608
+        'SELECT rank FROM ranked WHERE rowid = "articles_article"."id"',
+        (query,),
+        output_field=FloatField(),
+    )
+    return (
+        stories.filter(pk__in=newest(found(stories, text)))
+        .annotate(rank=rank)
+        .order_by("-rank", "-published_at")
+    )
+
+
+def index_on_sqlite(articles) -> None:
+    """Replace what the FTS5 index holds for these articles with their stored text."""
+    try:
+        ids, params = articles.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # pk__in=[]: nothing to index
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({ids})", params)  # nosec B608
+        cursor.execute(
+            f"INSERT INTO {FTS_TABLE} (rowid, headline, dek, takeaways, body) "  # nosec B608
+            "SELECT id, headline, dek, takeaways_text, body_text FROM articles_article "
+            f"WHERE id IN ({ids})",
+            params,
         )
-        score = score + Case(
-            When(headline__icontains=word, then=Value(4)),
-            When(Q(dek__icontains=word) | Q(takeaways_text__icontains=word), then=Value(2)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
-    matches = stories.filter(pk__in=newest(stories))
-    return matches.annotate(rank=score).order_by("-rank", "-published_at")
 
 
-def snippet(story, text: str) -> str:
-    """A short passage of the story around the matches, with the matches marked."""
-    marked = getattr(story, "marked_snippet", None)
-    if marked is None:
-        marked = mark_words(excerpt(story.body_text, words_of(text)), words_of(text))
-    html = escape(marked).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
-    # Escaped above; only the <mark> tags are markup.
-    return mark_safe(html)  # nosec B308 B703
-
-
-def excerpt(body: str, words: list[str]) -> str:
-    positions = [m.start() for w in words if (m := re.search(re.escape(w), body, re.I))]
-    start = max(0, min(positions, default=0) - SNIPPET_CHARS // 3)
-    passage = body[start : start + SNIPPET_CHARS]
-    return ("…" if start else "") + passage + ("…" if start + SNIPPET_CHARS < len(body) else "")
-
-
-def mark_words(passage: str, words: list[str]) -> str:
-    if not words:
-        return passage
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.I)
-    return pattern.sub(lambda m: f"{MARK_START}{m.group(0)}{MARK_END}", passage)
+def add_snippets(stories, text: str) -> None:
+    """Give each story of a page of results a passage around the matches, matches marked."""
+    if connection.vendor == "sqlite" and stories:
+        # One query for the page: as a column of the results, SQLite would make a snippet
+        # for every story it ranks, not only for the ten it shows.
+        ids = [story.pk for story in stories]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid, snippet({FTS_TABLE}, 3, %s, %s, '…', {SNIPPET_WORDS}) "
+                f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "  # nosec B608
+                f"AND rowid IN ({', '.join(['%s'] * len(ids))})",
+                [MARK_START, MARK_END, fts_query(text), *ids],
+            )
+            marked = dict(cursor.fetchall())
+        for story in stories:
+            story.marked_snippet = marked.get(story.pk, "")
+    for story in stories:
+        # Escaped first; only the <mark> tags are markup.
+        html = escape(story.marked_snippet or "")
+        html = html.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+        story.snippet = mark_safe(html)  # nosec B308 B703

@@ -163,7 +163,7 @@ class ArticleDetailView(DetailView):
 
 
 class SearchView(ListView):
-    """Search published stories: PostgreSQL full-text search, or a simpler match on SQLite."""
+    """Search published stories: PostgreSQL full-text search, or SQLite's FTS5 index."""
 
     template_name = "articles/search.html"
     context_object_name = "results"
@@ -197,6 +197,5 @@ class SearchView(ListView):
         context["result_limit"] = search.MAX_RESULTS
         context["filters"] = self.request.GET.copy()
         context["filters"].pop("page", None)
-        for story in context["results"]:
-            story.snippet = search.snippet(story, context["query"])
+        search.add_snippets(context["results"], context["query"])
         return context

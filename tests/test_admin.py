@@ -726,3 +726,22 @@ def test_call_to_action_autocomplete_shows_the_name_and_organisation(editor_clie
         "Consultation at Newsroom Labs",
         "Consultation — Opahl Technologies",
     ]
+
+
+def test_story_list_offers_to_move_selected_stories_to_the_trash(client, chief):
+    make_article()
+    client.force_login(chief)
+    text = visible_text(client.get(CHANGELIST_URL).content.decode())
+    assert "Move selected stories to the trash" in text
+    assert "Delete selected" not in text
+
+
+def test_call_to_action_library_lists_blocks_by_name(editor_client):
+    for name in ["Newsletter", "Consultation", "Webinar"]:
+        make_cta(name=name)
+    response = editor_client.get(reverse("admin:articles_calltoaction_changelist"))
+    assert [cta.name for cta in response.context["cl"].result_list] == [
+        "Consultation",
+        "Newsletter",
+        "Webinar",
+    ]

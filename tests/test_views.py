@@ -175,6 +175,27 @@ def test_unknown_desk_tag_and_author_are_404(client):
         assert client.get(reverse(f"articles:{name}", args=["nope"])).status_code == 404
 
 
+UNSEEN_STORIES = {
+    "draft": {"status": Article.Status.DRAFT},
+    "scheduled": {
+        "status": Article.Status.SCHEDULED,
+        "published_at": timezone.now() + timedelta(days=1),
+    },
+    "unpublished": {
+        "status": Article.Status.UNPUBLISHED,
+        "published_at": timezone.now() - timedelta(days=1),
+    },
+    "trashed": {"deleted_at": timezone.now()},
+}
+
+
+@pytest.mark.parametrize("kind", UNSEEN_STORIES)
+def test_tag_only_unseen_stories_carry_is_404_like_an_unknown_one(client, kind):
+    make_article(tags=["MergerTalks"], **UNSEEN_STORIES[kind])
+    response = client.get(reverse("articles:tag", args=["mergertalks"]))
+    assert response.status_code == 404
+
+
 def test_author_page_lists_their_stories_with_their_bio(client):
     author = make_author(name="Ana Ruiz")
     author.bio = "Ana covers science."
