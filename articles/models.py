@@ -20,6 +20,7 @@ from taggit.models import NaturalKeyManager, TagBase, TaggedItemBase
 from articles.validators import (
     hero_image_path,
     social_image_path,
+    validate_button_label,
     validate_image_upload,
     validate_link_url,
 )
@@ -105,8 +106,21 @@ class Author(models.Model):
 
 class TagQuerySet(models.QuerySet):
     def public(self):
-        """Tags readers may see: not the internal planning tags."""
-        return self.filter(is_internal=False)
+        """Tags readers may see: on a story readers may see, and not for planning only.
+
+        A tag only drafts carry is unknown to readers: its page and feed must not confirm
+        that it exists, and so give away what the newsroom is working on.
+        """
+        published = Article.objects.published().filter(tagged_items__tag=models.OuterRef("pk"))
+        return self.filter(models.Exists(published), is_internal=False)
+
+    def known_to(self, writer):
+        """Tags a writer may know of: on a published story or on one of her own stories."""
+        published = Article.objects.published().filter(tagged_items__tag=models.OuterRef("pk"))
+        own = Article.objects.live().filter(
+            created_by=writer, tagged_items__tag=models.OuterRef("pk")
+        )
+        return self.filter(models.Exists(published) | models.Exists(own))
 
     def canonical_names(self, names) -> list[str]:
         """Map typed tags to existing spellings ("#ethical ai" -> "EthicalAI"), without repeats."""
@@ -478,10 +492,8 @@ class Article(models.Model):
     def refresh_word_count(self):
         """Recount the words and refresh the search text; call after the parts were saved."""
         sections = self.sections.values_list("heading", "body")
-        body = " ".join(
-            unescape(strip_tags(part)) for section in sections for part in section if part
-        )
-        body = " ".join(f"{body} {unescape(strip_tags(self.closing))}".split())
+        parts = [part for section in sections for part in section]
+        body = plain_text(" ".join([*parts, self.closing]))
         takeaways = " ".join(self.takeaways.values_list("text", flat=True))
         words = count_words(self.headline) + count_words(self.dek)
         words += len(body.split()) + len(takeaways.split())
@@ -492,12 +504,24 @@ class Article(models.Model):
         refresh_search_vectors(Article.objects.filter(pk=self.pk))
 
 
-def refresh_search_vectors(articles) -> None:
-    """Recompute the stored search documents of these articles (PostgreSQL only)."""
-    if connection.vendor == "postgresql":
-        from articles.search import DOCUMENT
+# A tag that starts or ends a block ("<p>region.</p><p>The trial") also ends a word.
+BLOCK_TAG = re.compile(r"<(?=/?(?:p|li|ul|ol|blockquote|h[1-6]|div|br|hr)\b)", re.IGNORECASE)
 
-        articles.update(search_vector=DOCUMENT)
+
+def plain_text(html: str) -> str:
+    """Return the words of rich text, with one space between them."""
+    return " ".join(unescape(strip_tags(BLOCK_TAG.sub(" <", html))).split())
+
+
+def refresh_search_vectors(articles) -> None:
+    """Recompute the search documents of these articles from their stored text: the
+    indexed search vector on PostgreSQL, their rows of the FTS5 index on SQLite."""
+    from articles import search
+
+    if connection.vendor == "postgresql":
+        articles.update(search_vector=search.DOCUMENT)
+    elif connection.vendor == "sqlite":
+        search.index_on_sqlite(articles)
 
 
 class Byline(models.Model):
@@ -640,6 +664,10 @@ class CallToAction(models.Model):
         verbose_name_plural = "calls to action"
 
     def __str__(self):
+        # The autocomplete boxes show this: imported blocks are named after their text, so
+        # the organisation tells apart blocks whose names read alike.
+        if self.organisation and self.organisation.lower() not in self.name.lower():
+            return f"{self.name} — {self.organisation}"
         return self.name
 
     def clean(self):
@@ -648,6 +676,11 @@ class CallToAction(models.Model):
                 "A button needs both a label and a link; leave both empty for text only.",
                 code="button_incomplete",
             )
+        if self.button_label:
+            try:
+                validate_button_label(self.button_label)
+            except ValidationError as error:
+                raise ValidationError({"button_label": error}) from None
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError(
                 {"ends_at": "The end must come after the start."}, code="dates_reversed"

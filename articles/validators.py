@@ -63,6 +63,23 @@ def validate_link_url(value: str) -> None:
         raise ValidationError(message, code="link_invalid") from None
 
 
+# Button labels that do not say where they lead (WCAG 2.4.4, link purpose).
+VAGUE_LABELS = {"click here", "here", "click", "more", "read more", "learn more", "link", "go"}
+
+
+def validate_button_label(value: str) -> None:
+    """Refuse a button label that does not say what happens, such as “Click here”.
+
+    The one rule for labels: the call-to-action form applies it when the label is typed, and
+    the quality gate (articles/workflow.py) and the story importer apply the same function.
+    """
+    if " ".join(value.split()).lower().rstrip(".!…") in VAGUE_LABELS:
+        raise ValidationError(
+            "Say what happens when readers press it: “Book a consultation”, not “Click here”.",
+            code="vague_label",
+        )
+
+
 # Uploaded pictures. What is stored is never the editor's file itself: it is checked, then
 # every frame is decoded and written again by Pillow (see _clean_copy), under a random name
 # whose extension comes from the format Pillow found (see hero_image_path).

@@ -6,8 +6,9 @@ the transition table, runs the quality gate where one applies, writes with a con
 update (so two editors cannot both move the same story), records an event, and emails
 the story's writer once the transaction commits.
 
-`by=None` means the operator at the shell (management commands, cron jobs); every
-request-driven caller passes the signed-in user.
+`by=None` means a system actor, named by `actor_name` ("Importer", "Scheduler") in the
+history; every request-driven caller passes the signed-in user. The quality gate runs for
+both: no publication goes around it.
 """
 
 import logging
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -24,7 +25,7 @@ from django.utils.text import Truncator
 
 from articles import cache as page_cache
 from articles.models import Article, ArticleEvent, SchedulerRun
-from articles.validators import validate_link_url
+from articles.validators import validate_button_label, validate_link_url
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +33,10 @@ Status = Article.Status
 
 PUBLISH = "articles.publish_article"
 EDIT_ANY = "articles.edit_any_article"
+# The system actor publish_due() acts as, in the history and in mails.
+SCHEDULER = "Scheduler"
 # Writers may change their own stories only while these are the story's status.
 WRITER_EDITABLE = (Status.DRAFT, Status.CHANGES_REQUESTED)
-# Button labels that do not say where they lead (WCAG: link purpose).
-VAGUE_LABELS = {"click here", "here", "click", "more", "read more", "learn more", "link", "go"}
 
 
 @dataclass(frozen=True)
@@ -178,17 +179,7 @@ def check_quality(article: Article) -> QualityReport:
         if not credit.name.strip():
             report.errors.append(f"The credit “{credit.role}” needs a name.")
     for placed in article.cta_placements.select_related("call_to_action"):
-        cta = placed.call_to_action
-        try:
-            validate_link_url(cta.url)
-        except Exception:
-            report.errors.append(f"The call to action “{cta.name}” needs a working link.")
-        label = cta.button_label.strip().lower().rstrip(".!")
-        if not label or label in VAGUE_LABELS:
-            report.errors.append(
-                f"The call to action “{cta.name}” needs a button label that says what happens "
-                "(“Book a consultation”, not “Click here”)."
-            )
+        check_call_to_action(placed.call_to_action, report)
     if not article.takeaways.exists():
         report.warnings.append("There are no key takeaways.")
     if not article.dek.strip():
@@ -196,6 +187,28 @@ def check_quality(article: Article) -> QualityReport:
     if not article.bylines.exists():
         report.warnings.append("There is no byline.")
     return report
+
+
+def check_call_to_action(cta, report: QualityReport) -> None:
+    if not cta.url.strip() and not cta.button_label.strip():
+        # Text only is allowed (readers see no button), but it is seldom what was meant.
+        report.warnings.append(
+            f"The call to action “{cta.name}” has no link: readers see its text, no button."
+        )
+        return
+    try:
+        validate_link_url(cta.url)
+    except ValidationError:
+        report.errors.append(f"The call to action “{cta.name}” needs a working link.")
+    try:
+        if not cta.button_label.strip():
+            raise ValidationError("no label")
+        validate_button_label(cta.button_label)
+    except ValidationError:
+        report.errors.append(
+            f"The call to action “{cta.name}” needs a button label that says what happens "
+            "(“Book a consultation”, not “Click here”)."
+        )
 
 
 def is_owner(user, article: Article) -> bool:
@@ -237,8 +250,20 @@ def allowed_actions(article: Article, user) -> list[Transition]:
     ]
 
 
-def take(action: str, article: Article, *, by, note: str = "", when=None, now=None) -> Article:
-    """Move the story by one transition, or raise WorkflowError / PermissionDenied."""
+def take(
+    action: str,
+    article: Article,
+    *,
+    by,
+    note: str = "",
+    when=None,
+    now=None,
+    actor_name: str = "",
+) -> Article:
+    """Move the story by one transition, or raise WorkflowError / PermissionDenied.
+
+    With by=None, actor_name names the system actor (the importer) for the history.
+    """
     try:
         transition = TRANSITIONS[action]
     except KeyError:
@@ -267,14 +292,18 @@ def take(action: str, article: Article, *, by, note: str = "", when=None, now=No
         changes["published_at"] = first_time
     if action == "unschedule":
         changes["published_at"] = None
-    if transition.gated and by is not None:
+    if transition.gated:
         report = check_quality(article)
         overridable = action != "submit" and not report.errors
-        if report.errors or (report.warnings and overridable and not note):
+        # A person says why they go past the warnings; a system actor cannot, so its
+        # publication records them alone.
+        if report.errors or (report.warnings and overridable and not note and by is not None):
             raise QualityGateFailed(report)
         if report.warnings and overridable:
-            note = f"{note}\n(Past the warnings: {' '.join(report.warnings)})"
-    return _move(article, transition, by=by, note=note, changes=changes, now=now)
+            note = f"{note}\n(Past the warnings: {' '.join(report.warnings)})".strip()
+    return _move(
+        article, transition, by=by, note=note, changes=changes, now=now, actor_name=actor_name
+    )
 
 
 @transaction.atomic
@@ -322,7 +351,7 @@ def publish_due(now=None) -> list[Article]:
                 note=f"Scheduled for {timezone.localtime(article.published_at):%d %b %Y %H:%M}.",
                 changes={},
                 now=now,
-                actor_name="Scheduler",
+                actor_name=SCHEDULER,
             )
         except Conflict:
             continue  # another run or an editor got there first
@@ -382,6 +411,14 @@ def notify_writer(article: Article, event: ArticleEvent) -> None:
         f"{event.who} chose “{label}” for your story “{article.headline}”.",
         f"It is now {article.get_status_display().lower()}.",
     ]
+    if event.actor is None and event.actor_name == SCHEDULER:
+        # Nobody chose anything just now: the time an editor set earlier came.
+        label = "Published as scheduled"
+        went_out = timezone.localtime(article.published_at)
+        lines = [
+            f"Your story “{article.headline}” went out at {went_out:%H:%M} on "
+            f"{went_out:%d %b %Y} as scheduled. It is now published."
+        ]
     if article.status == Status.SCHEDULED:
         lines.append(f"It goes out at {timezone.localtime(article.published_at):%d %b %Y %H:%M}.")
     if event.note:

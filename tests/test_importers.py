@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from articles.importers import (
     MAX_STORY_BYTES,
+    ParsedCallToAction,
     ParsedCredit,
     ParsedSection,
     ParsedStory,
@@ -42,7 +43,7 @@ def test_reference_story_parts_are_recognised(reference_story_text):
         ParsedCredit(role="Original article and inspiration provided by", name="Nitasha Tiku")
     ]
     assert story.calls_to_action == [
-        "Connect with one of our AI Strategists today at Opahl Technologies"
+        ParsedCallToAction("Connect with one of our AI Strategists today at Opahl Technologies")
     ]
 
 
@@ -251,3 +252,75 @@ def test_parse_errors_are_one_line():
     with pytest.raises(StoryFormatError) as error:
         parse_story("Headline\n\x01 control\n")
     assert "\n" not in str(error.value)
+
+
+# --- import_article --publish goes through the quality gate --------------------------------
+
+
+def stored_picture_name():
+    from django.core.files.base import ContentFile
+
+    from tests.factories import make_image_upload
+
+    article = Article.objects.create(headline="Picture holder", slug="picture-holder")
+    article.hero_image.save("hero.png", ContentFile(make_image_upload().read()))
+    return article.hero_image.name
+
+
+@pytest.mark.django_db
+def test_import_with_publish_keeps_a_draft_the_quality_gate_refuses(tmp_path, capsys):
+    # A picture with no alt text is an error at the gate, for an import as for an editor.
+    text = f"Council meets\nHero: {stored_picture_name()}\nThe council met on Tuesday.\n"
+    path = write(tmp_path, "story.txt", text)
+    with pytest.raises(CommandError, match="not published, kept as drafts"):
+        call_command("import_article", str(path), "--publish")
+    article = Article.objects.get(slug="council-meets")
+    assert article.status == Article.Status.DRAFT
+    assert "Describe the hero image in its alt text." in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_reference_story_publishes_on_import_with_its_warnings_in_the_history(
+    tmp_path, reference_story_text, capsys
+):
+    path = write(tmp_path, "story.txt", reference_story_text)
+    call_command("import_article", str(path), "--publish")
+    article = Article.objects.get(slug=REFERENCE_SLUG)
+    assert article.status == Article.Status.PUBLISHED
+    event = article.events.get()
+    assert event.who == "Importer"
+    assert "There is no dek" in event.note
+    assert "has no link: readers see its text, no button" in event.note
+    assert "warning: There is no dek" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_reference_story_call_to_action_shows_as_text_without_a_button(
+    client, tmp_path, reference_story_text
+):
+    path = write(tmp_path, "story.txt", reference_story_text)
+    call_command("import_article", str(path), "--publish")
+    page = client.get(Article.objects.get().get_absolute_url()).content.decode()
+    assert "Connect with one of our AI Strategists today at Opahl Technologies" in page
+    assert "cta__button" not in page
+
+
+@pytest.mark.django_db
+def test_import_with_publish_by_an_editor_names_them_in_the_history(editor):
+    call_command("import_article", str(DEMO_STORIES[0]), "--publish", "--by", editor.username)
+    article = Article.objects.get()
+    assert (article.status, article.events.get().actor) == (Article.Status.PUBLISHED, editor)
+
+
+@pytest.mark.django_db
+def test_import_by_someone_who_may_not_publish_is_refused(writer):
+    with pytest.raises(CommandError, match=f"“{writer.username}” may not publish stories"):
+        call_command("import_article", str(DEMO_STORIES[0]), "--publish", "--by", writer.username)
+    assert not Article.objects.exists()
+
+
+@pytest.mark.django_db
+def test_import_by_an_unknown_user_is_refused():
+    with pytest.raises(CommandError, match="there is no user called “nobody”"):
+        call_command("import_article", str(DEMO_STORIES[0]), "--publish", "--by", "nobody")
+    assert not Article.objects.exists()

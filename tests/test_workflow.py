@@ -290,3 +290,58 @@ def test_publish_scheduled_command_finalises_what_is_due(editor, writer, capsys)
     assert (due.status, later.status) == (Status.PUBLISHED, Status.SCHEDULED)
     assert "Due now" in capsys.readouterr().out
     assert due.events.last().who == "Scheduler"
+
+
+def test_the_quality_gate_stops_a_system_actor_too():
+    article = story_in(Status.DRAFT, owner=None, sections=0)
+    with pytest.raises(workflow.QualityGateFailed):
+        workflow.take("publish", article, by=None, actor_name="Importer", note="Imported.")
+    article.refresh_from_db()
+    assert article.status == Status.DRAFT
+
+
+def test_a_call_to_action_without_a_link_is_a_warning_not_an_error(editor, writer):
+    article = story_in(Status.APPROVED, owner=writer, ctas=0)
+    article.cta_placements.create(call_to_action=make_cta(name="Text only"))
+    report = workflow.check_quality(article)
+    assert report.errors == []
+    assert "The call to action “Text only” has no link: readers see its text, no button." in (
+        report.warnings
+    )
+
+
+def test_the_call_to_action_form_refuses_the_label_the_gate_refuses(editor_client):
+    from django.urls import reverse
+
+    from articles.models import CallToAction
+
+    response = editor_client.post(
+        reverse("admin:articles_calltoaction_add"),
+        {
+            "name": "Consultation",
+            "text": "Talk to one of our strategists.",
+            "button_label": "Click here",
+            "url": "https://example.com/book",
+            **{f"{name}_{n}": "" for name in ("starts_at", "ends_at") for n in (0, 1)},
+        },
+    )
+    assert response.status_code == 200
+    assert "not “Click here”" in response.content.decode()
+    assert not CallToAction.objects.exists()
+
+
+def test_the_scheduled_publication_mail_says_the_story_went_out_as_scheduled(
+    editor, writer, mailoutbox, django_capture_on_commit_callbacks
+):
+    article = story_in(Status.APPROVED, owner=writer, headline="Ferry timetable")
+    go_time = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
+    go_time += timedelta(days=1)
+    workflow.take("schedule", article, by=editor, when=go_time)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.publish_due(now=go_time + timedelta(minutes=1))
+    (message,) = mailoutbox
+    assert "Your story “Ferry timetable” went out at 09:00" in message.body
+    assert "as scheduled" in message.body
+    assert "chose" not in message.body
+    assert "Publish now" not in message.subject
