@@ -878,7 +878,7 @@ def test_preview_link_message_shows_the_label_as_text(editor_client, hostile):
     content = response.content.decode()
     [message] = lxml.html.document_fromstring(content).xpath("//div[contains(@class,'alert')]")
     assert injected_markup(content) == []
-    assert message.text_content().startswith(f"Preview link for {label}: http://")
+    assert message.text_content().startswith(f"Preview link for {label} made")
 
 
 # --- Email --------------------------------------------------------------------------------
