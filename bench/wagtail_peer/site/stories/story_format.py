@@ -4,13 +4,14 @@ A standalone copy of the rules in Newsroom's articles/importers.py, because the 
 own virtualenv without Newsroom. It keeps the rules, not the error messages:
 
     Headline on the first line
+    Optional Key: value lines (Dek:, Byline:, Hero-alt:, ...): the peer skips them
     One paragraph or one heading a line (a heading: at most 12 words, not ending like a sentence)
     Key Takeaways
     1. Numbered takeaways follow that heading.
     A closing paragraph.
     #HashTags #OnOneLine
     -> Original article and inspiration provided by Name, Organisation
-    -> Any other arrow line is a call to action
+    -> Any other arrow line is a call to action, optionally ending [Button label](https://…)
 """
 
 import re
@@ -26,6 +27,12 @@ CREDIT_LINE = re.compile(
     r"\s+(?P<who>\S.*)$",
     re.IGNORECASE,
 )
+HEADER_LINE = re.compile(
+    r"^(?:Dek|Desk|Byline|Hero|Hero-alt|Hero-caption|Hero-credit|Hero-focus|Search-title|"
+    r"Search-description|Sharing-image|Canonical):(?:\s|$)",
+    re.IGNORECASE,
+)
+CTA_BUTTON = re.compile(r"\s*\[(?P<label>[^\]]+)\]\((?P<url>[^)\s]+)\)$")
 CTA_ORGANISATION = re.compile(r"\bat\s+(?P<organisation>[A-Z][\w&.’' -]+?)\.?$")
 SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 
@@ -52,8 +59,11 @@ def parse_story(text: str) -> Story:
     if len(lines) < 2:
         raise ValueError("a story needs a headline and at least one paragraph")
     story = Story(headline=lines[0])
+    rest = lines[1:]
+    while rest and HEADER_LINE.match(rest[0]):
+        rest.pop(0)  # the dek and byline come from load_story's options
     part = "body"  # then "takeaways", then "closing"
-    for line in lines[1:]:
+    for line in rest:
         if arrow := ARROW_LINE.match(line):
             add_arrow_line(story, arrow["text"])
         elif HASHTAG_LINE.match(line):
@@ -77,7 +87,15 @@ def add_arrow_line(story: Story, text: str) -> None:
             {"role": credit["role"], "name": name.strip(), "organisation": organisation.strip()}
         )
     elif text:
+        button = CTA_BUTTON.search(text)
+        if button:
+            text = text[: button.start()]
         organisation = CTA_ORGANISATION.search(text)
         story.calls_to_action.append(
-            {"text": text, "organisation": organisation["organisation"] if organisation else ""}
+            {
+                "text": text,
+                "organisation": organisation["organisation"] if organisation else "",
+                "button_label": button["label"] if button else "",
+                "url": button["url"] if button else "",
+            }
         )
