@@ -7,6 +7,10 @@ process_exception. Django turns an error raised inside another middleware into a
 response before any outer middleware sees it, so got_request_exception (sent while that
 error is being handled) marks the request, and __call__ swaps the 500 for the 503.
 
+A database that hangs or crawls instead of refusing is given a few seconds per request in
+all (DATABASE_SECONDS, counted by newsroom/postgresql/base.py), then answered the same way,
+so a worker is never held until gunicorn kills it.
+
 Nothing here touches the database or the template engine: the page is read from
 templates/503.html once, at start-up. Retry-After tells browsers, crawlers and load
 balancers when to come back. The next request connects afresh, so the site recovers by
@@ -25,10 +29,15 @@ from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.http import HttpResponse
 
+from newsroom.postgresql.base import request_budget
+
 logger = logging.getLogger(__name__)
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 30
+# All the waiting for PostgreSQL one request may do, connecting included: a page takes a few
+# milliseconds of it, and a reader gets the 503 page within 4 seconds of asking.
+DATABASE_SECONDS = 3
 PAGE = (Path(__file__).resolve().parent.parent / "templates" / "503.html").read_bytes()
 # The page's own policy, so that it holds even when the error skipped the CSP middleware:
 # no scripts, no frames, nothing but the page's inline style.
@@ -72,7 +81,8 @@ class DatabaseUnavailableMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
+        with request_budget(DATABASE_SECONDS):
+            response = self.get_response(request)
         failure = getattr(request, "database_failure", None)
         if failure is not None and response.status_code == 500:
             return unavailable(request, failure)

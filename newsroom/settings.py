@@ -61,6 +61,8 @@ SITE_NAME = os.environ.get("SITE_NAME", "Newsroom")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Off: feeds carry the dek only, so readers come to the site for the story.
 FEEDS_FULL_TEXT = env_bool("FEEDS_FULL_TEXT", False)
+# What a story without a picture shows when shared: a static file's path or a full address.
+DEFAULT_SHARE_IMAGE = os.environ.get("DEFAULT_SHARE_IMAGE", "img/share-default.png")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -98,6 +100,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # A body over the upload limits is refused with 413 before it is read (newsroom/limits.py).
+    "newsroom.limits.RequestSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -131,8 +135,11 @@ DATABASES = {
     )
 }
 # A stopped or unreachable PostgreSQL fails the request within 3 seconds rather than hanging
-# it (newsroom/middleware.py then answers 503); ?connect_timeout= in DATABASE_URL wins.
+# it (newsroom/middleware.py then answers 503); ?connect_timeout= in DATABASE_URL wins. One
+# that hangs or crawls once connected gets 3 seconds per request in all: Django's backend,
+# plus that budget (newsroom/postgresql/base.py).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "newsroom.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -219,7 +226,9 @@ STORAGES = {
         )
     },
 }
-# Uploads larger than this are refused by the image validator with a form error.
+# Pictures larger than this are refused by the image validator with a form error. A request
+# larger than the story form with two such pictures is refused with 413 before it is read
+# (newsroom/limits.py); bench/nginx.conf's client_max_body_size says the same.
 MAX_IMAGE_UPLOAD_BYTES = env_int("MAX_IMAGE_UPLOAD_BYTES", 10 * 1024 * 1024)
 
 # Console email in development; SMTP_HOST switches to a real server.
@@ -227,7 +236,13 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsroom@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if os.environ.get("SMTP_HOST"):
     MAILERS = {
+        # Queues each message for a background thread that sends it through "smtp"
+        # (newsroom/mail.py): no page waits for the mail server.
         "default": {
+            "BACKEND": "newsroom.mail.BackgroundEmailBackend",
+            "OPTIONS": {"mailer": "smtp"},
+        },
+        "smtp": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
                 "host": os.environ["SMTP_HOST"],
@@ -237,7 +252,7 @@ if os.environ.get("SMTP_HOST"):
                 "use_tls": env_bool("SMTP_TLS", True),
                 "timeout": 5,
             },
-        }
+        },
     }
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
@@ -297,6 +312,10 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused request (400, 403) is one line; a server error keeps its traceback.
+    "filters": {"one_line_4xx": {"()": "newsroom.logs.OneLineClientErrors"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_4xx"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Django's own handlers would write its records a second time, tracebacks and all.
+    "loggers": {"django": {"handlers": []}},
 }

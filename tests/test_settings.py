@@ -1,3 +1,6 @@
+import io
+import json
+import logging
 import os
 import subprocess
 import sys
@@ -5,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.test import Client
 
 from newsroom.settings import env_bool, env_int, env_list
 
@@ -50,9 +54,26 @@ def test_database_redis_and_smtp_come_from_the_environment():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        '[false, "django.db.backends.postgresql", "newsroom.cache_backends.ResilientRedisCache", '
-        '["news.example.com"], "django.core.mail.backends.smtp.EmailBackend"]'
+        '[false, "newsroom.postgresql", "newsroom.cache_backends.ResilientRedisCache", '
+        '["news.example.com"], "newsroom.mail.BackgroundEmailBackend"]'
     )
+
+
+def test_production_mail_is_queued_for_the_smtp_server():
+    code = "import json, newsroom.settings as s; print(json.dumps(s.MAILERS))"
+    environment = {"PATH": os.environ["PATH"], "SMTP_HOST": "smtp.example.com", "SMTP_PORT": "25"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    mailers = json.loads(result.stdout)
+    assert mailers["default"] == {
+        "BACKEND": "newsroom.mail.BackgroundEmailBackend",
+        "OPTIONS": {"mailer": "smtp"},
+    }
+    assert mailers["smtp"]["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert mailers["smtp"]["OPTIONS"]["host"] == "smtp.example.com"
+    assert mailers["smtp"]["OPTIONS"]["timeout"] == 5
 
 
 @pytest.mark.parametrize(
@@ -75,3 +96,45 @@ def test_env_list_and_int(monkeypatch):
     assert env_list("HOSTS", []) == ["a.example", "b.example"]
     with pytest.raises(ImproperlyConfigured, match="NUMBER"):
         env_int("NUMBER", 1)
+
+
+# --- The log: a refused request is one line, a server error keeps its traceback ---------
+
+
+@pytest.fixture
+def console_log():
+    """What the console handler of settings.LOGGING writes, which is what the operator reads."""
+    handler = logging.getHandlerByName("console")
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    yield stream
+    handler.setStream(previous)
+
+
+@pytest.mark.django_db
+def test_a_403_is_logged_as_one_line(client, writer, console_log):
+    client.force_login(writer)
+    assert client.get("/admin/auth/user/").status_code == 403
+    assert console_log.getvalue() == "Forbidden (Permission denied): /admin/auth/user/\n"
+
+
+@pytest.mark.django_db
+def test_a_400_for_a_host_not_served_is_logged_as_one_line(client, console_log):
+    assert client.get("/", HTTP_HOST="evil.example").status_code == 400
+    assert console_log.getvalue() == (
+        "Invalid HTTP_HOST header: 'evil.example'. "
+        "You may need to add 'evil.example' to ALLOWED_HOSTS.\n"
+    )
+
+
+@pytest.mark.django_db
+def test_a_500_keeps_its_traceback(monkeypatch, console_log):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the bug to fix")
+
+    monkeypatch.setattr("articles.views.HomeView.get", broken)
+    assert Client(raise_request_exception=False).get("/").status_code == 500
+    lines = console_log.getvalue().splitlines()
+    assert lines[0] == "Internal Server Error: /"
+    assert "Traceback (most recent call last):" in lines
+    assert lines[-1] == "RuntimeError: the bug to fix"
