@@ -6,6 +6,7 @@ from adminsortable2.admin import (
 )
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import actions as admin_actions
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -277,7 +278,7 @@ class ArticleAdmin(SortableAdmin):
     save_on_top = True
     # One count of the filtered list is enough; counting the whole table again costs at scale.
     show_full_result_count = False
-    actions = ["restore_selected"]
+    actions = ["delete_selected", "restore_selected"]
     # The change form follows the story's reading order: fieldsets (by name) and inline
     # parts (by formset prefix) interleaved.
     story_layout = [
@@ -481,12 +482,10 @@ class ArticleAdmin(SortableAdmin):
         stories = [str(story) for story in objs]
         return stories, {Article._meta.verbose_name_plural: len(stories)}, set(), []
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if "delete_selected" in actions:  # Django's action, with its confirmation page
-            function, name, _ = actions["delete_selected"]
-            actions["delete_selected"] = (function, name, "Move selected stories to the trash")
-        return actions
+    @admin.action(description="Move selected stories to the trash", permissions=["delete"])
+    def delete_selected(self, request, queryset):
+        """Django's own action and confirmation page, named for what delete_queryset does."""
+        return admin_actions.delete_selected(self, request, queryset)
 
     def delete_model(self, request, obj):
         workflow.trash(obj, by=request.user)
