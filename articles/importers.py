@@ -222,52 +222,62 @@ def parse_story(text: str) -> ParsedStory:
     marked = any(MARKED_HEADING.match(line) for _, line in rest)
     part = "body"  # then "takeaways", then "closing"
     for number, line in rest:
-        if arrow := ARROW_LINE.match(line):
-            parse_arrow_line(story, arrow["text"], number)
-            continue
-        if HASHTAG_LINE.match(line):
-            tags = re.findall(r"#(\w+)", line)
-            story.tags.extend(
-                check_length(tag, limit=100, what="hashtag", number=number) for tag in tags
-            )
-            continue
-        if story.tags or story.credits or story.calls_to_action:
-            raise StoryFormatError(
-                f"line {number}: only hashtags and arrow lines (->) may follow the hashtags"
-            )
-        if part == "body" and TAKEAWAYS_HEADING.match(line):
-            part = "takeaways"
-            continue
-        if part == "body" and line == CLOSING_RULE:
-            part = "closing"
-            continue
-        if part == "takeaways":
-            if item := NUMBERED_ITEM.match(line):
-                story.takeaways.append(item["text"])
-                continue
-            if not story.takeaways:
-                raise StoryFormatError(
-                    f"line {number}: “Key Takeaways” must be followed by numbered items (1. …)"
-                )
-            part = "closing"
-        heading = MARKED_HEADING.match(line) if marked else None
-        if part == "closing":
-            story.closing.append(line)
-        elif heading or (not marked and not is_block_line(line) and is_heading(line)):
-            line = (heading["heading"] or "") if heading else line
-            story.sections.append(
-                ParsedSection(heading=check_length(line, limit=200, what="heading", number=number))
-            )
-        else:
-            if not story.sections:
-                story.sections.append(ParsedSection(heading=""))
-            story.sections[-1].paragraphs.append(line)
+        part = parse_line(story, part, number, line, marked=marked)
 
     if part == "takeaways" and not story.takeaways:
         raise StoryFormatError("“Key Takeaways” is not followed by numbered items (1. …)")
     if not any(section.paragraphs for section in story.sections):
         raise StoryFormatError("the story has no paragraphs, only headings or lists")
     return story
+
+
+def parse_line(story: ParsedStory, part: str, number: int, line: str, *, marked: bool) -> str:
+    """Add one line after the header to the story; return the part the next line is in."""
+    if arrow := ARROW_LINE.match(line):
+        parse_arrow_line(story, arrow["text"], number)
+        return part
+    if HASHTAG_LINE.match(line):
+        tags = re.findall(r"#(\w+)", line)
+        story.tags.extend(
+            check_length(tag, limit=100, what="hashtag", number=number) for tag in tags
+        )
+        return part
+    if story.tags or story.credits or story.calls_to_action:
+        raise StoryFormatError(
+            f"line {number}: only hashtags and arrow lines (->) may follow the hashtags"
+        )
+    if part == "body" and TAKEAWAYS_HEADING.match(line):
+        return "takeaways"
+    if part == "body" and line == CLOSING_RULE:
+        return "closing"
+    if part == "takeaways":
+        if item := NUMBERED_ITEM.match(line):
+            story.takeaways.append(item["text"])
+            return part
+        if not story.takeaways:
+            raise StoryFormatError(
+                f"line {number}: “Key Takeaways” must be followed by numbered items (1. …)"
+            )
+        part = "closing"
+    if part == "closing":
+        story.closing.append(line)
+    else:
+        add_body_line(story, number, line, marked=marked)
+    return part
+
+
+def add_body_line(story: ParsedStory, number: int, line: str, *, marked: bool) -> None:
+    """Start a section at a heading; add any other line to the current section."""
+    heading = MARKED_HEADING.match(line) if marked else None
+    if heading or (not marked and not is_block_line(line) and is_heading(line)):
+        line = (heading["heading"] or "") if heading else line
+        story.sections.append(
+            ParsedSection(heading=check_length(line, limit=200, what="heading", number=number))
+        )
+        return
+    if not story.sections:
+        story.sections.append(ParsedSection(heading=""))
+    story.sections[-1].paragraphs.append(line)
 
 
 def parse_header_line(story: ParsedStory, header: re.Match, number: int) -> None:
@@ -505,28 +515,11 @@ def reads_as_heading(line: str) -> bool:
 def export_story(article: Article) -> str:
     """Write an article in the plain-text story format; parse_story() reads it back the same."""
     lines = [one_line(article.headline), *header_lines(article)]
-    first_body_line = len(lines)
-    sections = [
-        (one_line(section.heading), [protect(line) for line in html_blocks(section.body)])
-        for section in article.sections.all()
-    ]
-    # Guessed headings unless a heading would not be guessed or a paragraph would be taken
-    # for one; then every heading is marked "## " and nothing else is a heading.
-    marked = any(
-        (heading and not reads_as_heading(heading))
-        or (not heading and position > 0)
-        or any(reads_as_heading(line) for line in body)
-        for position, (heading, body) in enumerate(sections)
-    )
-    for position, (heading, body) in enumerate(sections):
-        if marked and (heading or position > 0):
-            lines.append(f"## {heading}".rstrip())
-        elif heading:
-            lines.append(heading)
-        lines.extend(body)
-    if first_body_line < len(lines) and HEADER_LINE.match(lines[first_body_line]):
+    body = section_lines(article)
+    if body and HEADER_LINE.match(body[0]):
         # A first paragraph such as "Update: …" is not a header line: escape its colon.
-        lines[first_body_line] = lines[first_body_line].replace(":", "\\:", 1)
+        body[0] = body[0].replace(":", "\\:", 1)
+    lines += body
     takeaways = list(article.takeaways.all())
     if takeaways:
         lines.append("Key Takeaways")
@@ -540,6 +533,35 @@ def export_story(article: Article) -> str:
     tags = [hashtag(item.tag.name) for item in article.tagged_items.select_related("tag")]
     if tags:
         lines.append(" ".join(tags))
+    return "\n".join(lines + arrow_lines(article)) + "\n"
+
+
+def section_lines(article: Article) -> list[str]:
+    sections = [
+        (one_line(section.heading), [protect(line) for line in html_blocks(section.body)])
+        for section in article.sections.all()
+    ]
+    # Guessed headings unless a heading would not be guessed or a paragraph would be taken
+    # for one; then every heading is marked "## " and nothing else is a heading.
+    marked = any(
+        (heading and not reads_as_heading(heading))
+        or (not heading and position > 0)
+        or any(reads_as_heading(line) for line in body)
+        for position, (heading, body) in enumerate(sections)
+    )
+    lines = []
+    for position, (heading, body) in enumerate(sections):
+        if marked and (heading or position > 0):
+            lines.append(f"## {heading}".rstrip())
+        elif heading:
+            lines.append(heading)
+        lines.extend(body)
+    return lines
+
+
+def arrow_lines(article: Article) -> list[str]:
+    """The credits, then the calls to action, each as an arrow line."""
+    lines = []
     for credit in article.credits.all():
         name = one_line(credit.name)
         if credit.url:
@@ -554,4 +576,4 @@ def export_story(article: Article) -> str:
         if cta.url and cta.button_label:
             line += f" [{one_line(cta.button_label)}]({link_destination(cta.url)})"
         lines.append(f"-> {line}")
-    return "\n".join(lines) + "\n"
+    return lines

@@ -279,31 +279,42 @@ def take(
     if transition.needs_note and not note:
         raise NoteRequired("Say what needs to change: the writer reads this note.")
     now = now or timezone.now()
-    changes = {}
+    changes = publication_change(article, transition, when=when, now=now)
+    if transition.gated:
+        note = pass_quality_gate(article, transition, by=by, note=note)
+    return _move(
+        article, transition, by=by, note=note, changes=changes, now=now, actor_name=actor_name
+    )
+
+
+def publication_change(article: Article, transition: Transition, *, when, now) -> dict:
+    """Return the change the transition makes to the story's publication time, if any."""
     if transition.needs_time:
         if when is None or when <= now:
             raise BadScheduleTime("Choose a publication time in the future.")
-        changes["published_at"] = when
+        return {"published_at": when}
     if transition.target == Status.PUBLISHED:
         # A story keeps its first publication time; a scheduled one goes out now.
         first_time = article.published_at
         if article.status == Status.SCHEDULED or first_time is None or first_time > now:
             first_time = now
-        changes["published_at"] = first_time
-    if action == "unschedule":
-        changes["published_at"] = None
-    if transition.gated:
-        report = check_quality(article)
-        overridable = action != "submit" and not report.errors
-        # A person says why they go past the warnings; a system actor cannot, so its
-        # publication records them alone.
-        if report.errors or (report.warnings and overridable and not note and by is not None):
-            raise QualityGateFailed(report)
-        if report.warnings and overridable:
-            note = f"{note}\n(Past the warnings: {' '.join(report.warnings)})".strip()
-    return _move(
-        article, transition, by=by, note=note, changes=changes, now=now, actor_name=actor_name
-    )
+        return {"published_at": first_time}
+    if transition.action == "unschedule":
+        return {"published_at": None}
+    return {}
+
+
+def pass_quality_gate(article: Article, transition: Transition, *, by, note: str) -> str:
+    """Raise QualityGateFailed where the gate stops the story; return the event's note."""
+    report = check_quality(article)
+    overridable = transition.action != "submit" and not report.errors
+    # A person says why they go past the warnings; a system actor cannot, so its
+    # publication records them alone.
+    if report.errors or (report.warnings and overridable and not note and by is not None):
+        raise QualityGateFailed(report)
+    if report.warnings and overridable:
+        note = f"{note}\n(Past the warnings: {' '.join(report.warnings)})".strip()
+    return note
 
 
 @transaction.atomic
