@@ -27,7 +27,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 from taggit.models import Tag as TaggitTag
 
-from articles import images, merge, rendering, revisions, search, workflow
+from articles import images, merge, rendering, revisions, search, stale_saves, workflow
 from articles.forms import ArticleAdminForm, StoryConfirmForm, StoryUploadForm
 from articles.importers import save_story
 from articles.models import (
@@ -365,7 +365,7 @@ class ArticleAdmin(SortableAdmin):
             self.message_user(request, stale_save.merged_message(), messages.INFO)
         return response
 
-    def merge_stale_post(self, request, object_id) -> merge.StaleSave | None:
+    def merge_stale_post(self, request, object_id) -> stale_saves.StaleSave | None:
         """Merge a save from a form opened at an older version with the story as it is now.
 
         The posted data is replaced by the merge: what only someone else changed comes from
@@ -394,15 +394,15 @@ class ArticleAdmin(SortableAdmin):
         merged = merge.merge(
             base.snapshot if base else None,
             revisions.snapshot(current),
-            merge.read_post(data, request.FILES, fields),
+            stale_saves.read_post(data, request.FILES, fields),
             choices,
         )
-        merge.write_post(data, merged, current.pk)
+        stale_saves.write_post(data, merged, current.pk)
         if not merged.conflicts:
             data["loaded_version"] = str(current.version)
         request.POST = data
         user = latest.created_by if latest else None
-        request.stale_save = merge.StaleSave(
+        request.stale_save = stale_saves.StaleSave(
             merged,
             who=(user.get_full_name() or user.get_username()) if user else "Someone",
             when=timezone.localtime(latest.created_at).strftime("%H:%M") if latest else "",
