@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
 from articles import images, revisions, workflow
-from articles.importers import parse_story, save_story
+from articles.importers import save_story
 from articles.models import (
     Article,
     ArticleCallToAction,
@@ -31,6 +31,7 @@ from articles.models import (
     refresh_search_vectors,
 )
 from articles.roles import ensure_roles
+from articles.story_format import parse_story
 
 DEMO_STORIES_DIR = Path(__file__).resolve().parent / "demo_stories"
 

@@ -5,8 +5,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 
-from articles.importers import MAX_STORY_BYTES, StoryFormatError, decode_story, parse_story
 from articles.models import Article, Desk, Notice, Tag
+from articles.story_format import MAX_STORY_BYTES, StoryFormatError, decode_story, parse_story
 from articles.validators import PictureField
 
 

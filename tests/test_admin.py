@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles import revisions, search
-from articles.importers import parse_story
 from articles.models import Article
+from articles.story_format import parse_story
 from tests.conftest import DEMO_STORIES
 from tests.factories import (
     inline_rows,

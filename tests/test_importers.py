@@ -5,18 +5,18 @@ from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from articles.importers import (
+from articles.exporters import export_story
+from articles.importers import save_story
+from articles.models import Article, ArticleCallToAction
+from articles.story_format import (
     MAX_STORY_BYTES,
     ParsedCallToAction,
     ParsedCredit,
     ParsedSection,
     ParsedStory,
     StoryFormatError,
-    export_story,
     parse_story,
-    save_story,
 )
-from articles.models import Article, ArticleCallToAction
 from tests.conftest import DEMO_STORIES
 
 REFERENCE_SLUG = "the-ai-revolution-artists-protest-openais-video-generation-model-sora"

@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import workflow
-from articles.importers import parse_story, save_story
+from articles.importers import save_story
 from articles.models import Article
+from articles.story_format import parse_story
 from articles.views import LISTING_PAGE_SIZE
 from tests.factories import make_article, make_author, make_desk
 from tests.pages import assert_in_order, visible_text

@@ -6,13 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from articles import workflow
-from articles.importers import (
-    MAX_STORY_BYTES,
-    StoryFormatError,
-    decode_story,
-    parse_story,
-    save_story,
-)
+from articles.importers import save_story
+from articles.story_format import MAX_STORY_BYTES, StoryFormatError, decode_story, parse_story
 from articles.workflow import Status
 
 # Who the history names for a publication made with --publish and no --by.
