@@ -6,4 +6,9 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        from articles import checks, signals  # noqa: F401  (registers checks, connects signals)
+        # Registers the system checks, connects the cache-invalidation signals, and registers
+        # the admin: Django's autodiscovery looks only for articles/admin.py, and the story's
+        # admin lives with the rest of its editing code.
+        from articles import checks  # noqa: F401
+        from articles.delivery import signals  # noqa: F401
+        from articles.editing import admin  # noqa: F401

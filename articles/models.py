@@ -17,7 +17,7 @@ from django_prose_editor.fields import ProseEditorField, create_sanitizer
 from taggit.managers import TaggableManager
 from taggit.models import NaturalKeyManager, TagBase, TaggedItemBase
 
-from articles.validators import (
+from articles.editing.validators import (
     hero_image_path,
     social_image_path,
     validate_button_label,
@@ -225,7 +225,8 @@ class ArticleQuerySet(models.QuerySet):
 
     def update(self, **kwargs):
         """Every write to a story row moves its content stamp, so its stored reader page
-        (articles/rendering.py) is rendered again; `update()` alone just moves the stamp."""
+        (articles/delivery/rendering.py) is rendered again; `update()` alone just moves the
+        stamp."""
         kwargs.setdefault("content_stamp", models.F("content_stamp") + 1)
         return super().update(**kwargs)
 
@@ -236,7 +237,7 @@ class ArticleQuerySet(models.QuerySet):
 
 
 class Article(models.Model):
-    # The transitions between these states live in articles/workflow.py.
+    # The transitions between these states live in articles/moderation/workflow.py.
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         IN_REVIEW = "in_review", "In review"
@@ -321,7 +322,7 @@ class Article(models.Model):
         validators=[MaxValueValidator(100)],
         help_text="From the top edge (0) to the bottom (100).",
     )
-    # Resized copies of the hero image, made once when it is saved (articles/images.py).
+    # Resized copies of the hero image, made once when it is saved (articles/editing/images.py).
     hero_renditions = models.JSONField(default=dict, blank=True, editable=False)
     seo_title = models.CharField(
         "search title",
@@ -373,7 +374,7 @@ class Article(models.Model):
     # Plain text of the body and the takeaways, kept for search (refresh_word_count()).
     body_text = models.TextField(blank=True, editable=False)
     takeaways_text = models.TextField(blank=True, editable=False)
-    # The weighted full-text document of articles/search.py, stored so that PostgreSQL can
+    # The weighted full-text document of articles/reader/search.py, stored so that PostgreSQL can
     # index it (GIN, migration 0003); unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
     created_by = models.ForeignKey(
@@ -388,7 +389,7 @@ class Article(models.Model):
     # Every save adds one; a form that loaded an older version is a conflicting edit.
     version = models.PositiveIntegerField(default=0, editable=False)
     # Moves on every write to the story or to anything its page shows (see
-    # articles/rendering.py): a stored page rendered at another stamp is out of date.
+    # articles/delivery/rendering.py): a stored page rendered at another stamp is out of date.
     content_stamp = models.PositiveBigIntegerField(default=0, editable=False)
     assignee = models.ForeignKey(
         "auth.User",
@@ -516,7 +517,7 @@ def plain_text(html: str) -> str:
 def refresh_search_vectors(articles) -> None:
     """Recompute the search documents of these articles from their stored text: the
     indexed search vector on PostgreSQL, their rows of the FTS5 index on SQLite."""
-    from articles import search
+    from articles.reader import search
 
     if connection.vendor == "postgresql":
         articles.update(search_vector=search.DOCUMENT)
@@ -860,7 +861,7 @@ class SchedulerRun(models.Model):
 
 class RenderedStory(models.Model):
     """A story's reader page, rendered once per change instead of once per reader, as
-    Ghost stores a post's HTML. articles/rendering.py is the only reader and writer."""
+    Ghost stores a post's HTML. articles/delivery/rendering.py is the only reader and writer."""
 
     article = models.OneToOneField(
         Article, on_delete=models.CASCADE, primary_key=True, related_name="rendered"

@@ -113,8 +113,8 @@ def publish_and_unpublish(results: dict, delay: float) -> None:
     """Half-way through the load: publish a story, then unpublish it, as an editor would."""
     from django.test.utils import override_settings
 
-    from articles import workflow
     from articles.models import Article
+    from articles.moderation import workflow
 
     time.sleep(delay)
     # The writer's notification emails are not the test: keep them out of the report.

@@ -33,7 +33,9 @@ PROJECT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 # One of the demo stories (~8 KB page): its slug, and the file both CMSs import it from.
 STORY = "newsrooms-publish-public-guidelines-for-using-ai-tools"
-STORY_FILE = PROJECT / "articles" / "demo_stories" / "newsrooms-adopt-ai-guidelines.txt"
+STORY_FILE = (
+    PROJECT / "articles" / "operations" / "demo_stories" / "newsrooms-adopt-ai-guidelines.txt"
+)
 PORTS = {"newsroom-uncached": 8101, "newsroom-cached": 8102, "nginx-static": 8103,
          "nginx-front-cache": 8104, "wagtail": 8105, "gunicorn-bytes": 8106}  # fmt: skip
 # A WSGI app that does nothing but answer with the saved page.
@@ -284,7 +286,7 @@ def main():
 # Unpublish the benchmark's story as an editor would, and say when the change committed.
 UNPUBLISH = f"""
 import time
-from articles import workflow
+from articles.moderation import workflow
 from articles.models import Article
 workflow.take("unpublish", Article.objects.get(slug="{STORY}"), by=None, note="Benchmark.")
 print("committed", time.time())

@@ -59,8 +59,8 @@ def main():
     from django.db import connection
     from django.test import Client
 
-    from articles.demo import generate_articles
     from articles.models import Article, Author, Desk, Tag
+    from articles.operations.demo import generate_articles
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", verbosity=0, interactive=False)

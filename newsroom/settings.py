@@ -85,8 +85,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # Keeps anonymous readers' pages as the whole stack made them, headers and all, and
-    # answers from them before the rest of the stack runs (articles/cache.py).
-    "articles.cache.PageCacheMiddleware",
+    # answers from them before the rest of the stack runs (articles/delivery/cache.py).
+    "articles.delivery.cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A database that cannot be reached, anywhere below this line, gives a static 503 page.
@@ -119,7 +119,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # csp_nonce: the admin marks the scripts it writes inline (an import map).
                 "django.template.context_processors.csp",
-                "articles.context_processors.site",
+                "articles.reader.context_processors.site",
             ],
         },
     },
@@ -161,7 +161,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Each process caches pages in its own memory; which of them are current is said by this
-    # file, which every process on the machine reads (articles/cache.py), so a change made
+    # file, which every process on the machine reads (articles/delivery/cache.py), so a change made
     # in one process is seen at once by all. With Redis, the generation lives in Redis.
     PAGE_CACHE_GENERATION_FILE = Path(
         os.environ.get("PAGE_CACHE_GENERATION_FILE", BASE_DIR / "var" / "page-cache-generation")
@@ -170,7 +170,7 @@ else:
     # reading a session that another has logged out.
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
-# Reader pages for anonymous visitors (articles/cache.py): kept this long in the server's
+# Reader pages for anonymous visitors (articles/delivery/cache.py): kept this long in the server's
 # cache (any change to what readers see drops them at once), and this long in shared caches
 # such as nginx or a CDN, which cannot be told about changes. PAGE_CACHE_SECONDS=0 turns the
 # server's page cache off (the headers stay).

@@ -7,10 +7,10 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView, TemplateView
 
-from articles import converters, feeds  # noqa: F401 (converters registers <tagslug:>)
-from articles.admin import view_on_site
-from articles.cache import reader_page
-from articles.sitemaps import NewsSitemap, sitemaps
+from articles.delivery.cache import reader_page
+from articles.editing.admin import view_on_site
+from articles.reader import converters, feeds  # noqa: F401 (converters registers <tagslug:>)
+from articles.reader.sitemaps import NewsSitemap, sitemaps
 from newsroom import auth
 
 admin.site.site_header = "Newsroom"
@@ -54,7 +54,7 @@ urlpatterns = [
         "favicon.ico",
         RedirectView.as_view(url=lazy(static_url, str)("img/favicon.svg"), permanent=True),
     ),
-    path("desk/", include("articles.desk_urls")),
+    path("desk/", include("articles.moderation.urls")),
     path("feeds/rss/", reader_page(feeds.LatestStoriesFeed()), name="feed_rss"),
     path("feeds/atom/", reader_page(feeds.LatestStoriesAtomFeed()), name="feed_atom"),
     path("feeds/desks/<slug:slug>/rss/", reader_page(feeds.DeskFeed()), name="desk_feed_rss"),
@@ -101,7 +101,7 @@ urlpatterns = [
         ),
         name="robots_txt",
     ),
-    path("", include("articles.urls")),
+    path("", include("articles.reader.urls")),
 ]
 # Uploaded pictures; production serves MEDIA_ROOT from the web server or object storage.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

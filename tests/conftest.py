@@ -30,7 +30,7 @@ REFERENCE_STORY = (
     / "ai-revolution-artists-protest-sora.txt"
 )
 DEMO_STORIES = sorted(
-    (Path(__file__).resolve().parents[1] / "articles" / "demo_stories").glob("*.txt")
+    (Path(__file__).resolve().parents[1] / "articles" / "operations" / "demo_stories").glob("*.txt")
 )
 
 

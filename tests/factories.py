@@ -20,7 +20,7 @@ from articles.models import (
     Section,
     Takeaway,
 )
-from articles.roles import ensure_roles
+from articles.moderation.roles import ensure_roles
 
 _numbers = count(1)
 

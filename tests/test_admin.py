@@ -6,9 +6,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from articles import revisions, search
+from articles.editing import revisions
+from articles.editing.story_format import parse_story
 from articles.models import Article
-from articles.story_format import parse_story
+from articles.reader import search
 from tests.conftest import DEMO_STORIES
 from tests.factories import (
     inline_rows,

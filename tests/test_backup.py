@@ -22,8 +22,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import backup, revisions, workflow
-from articles.images import make_renditions
+from articles.editing import revisions
+from articles.editing.images import make_renditions
 from articles.models import (
     Article,
     ArticleEvent,
@@ -35,7 +35,9 @@ from articles.models import (
     SchedulerRun,
     Section,
 )
-from articles.roles import ensure_roles
+from articles.moderation import workflow
+from articles.moderation.roles import ensure_roles
+from articles.operations import backup
 from tests.factories import make_article, make_author, make_desk, make_image_upload, make_user
 
 Status = Article.Status

@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from articles import revisions
+from articles.editing import revisions
 from articles.models import Article
 from tests.conftest import CHROMIUM
 from tests.factories import make_article, make_author, make_user

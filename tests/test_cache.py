@@ -17,9 +17,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import cache as page_cache
-from articles import workflow
+from articles.delivery import cache as page_cache
 from articles.models import Article
+from articles.moderation import workflow
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
@@ -248,7 +248,7 @@ def test_without_redis_a_change_made_in_another_process_is_seen_at_once(
             "manage.py",
             "shell",
             "-c",
-            "from articles import cache; cache.start_generation()",
+            "from articles.delivery import cache; cache.start_generation()",
         ],
         cwd=settings.BASE_DIR,
         env=environment,

@@ -66,7 +66,7 @@ def test_loading_the_demo_twice_changes_nothing(settings):
 
 
 def test_generated_stories_are_published_with_every_part():
-    from articles.demo import generate_articles
+    from articles.operations.demo import generate_articles
 
     assert generate_articles(25, batch_size=10) == 25
     stories = Article.objects.published()

@@ -6,9 +6,9 @@ from django.core import signing
 from django.urls import resolve, reverse
 from django.utils import timezone
 
-from articles import workflow
-from articles.desk import PREVIEW_SALT, link_from_token, preview_link_url
 from articles.models import Article, PreviewLink, SchedulerRun
+from articles.moderation import workflow
+from articles.moderation.views import PREVIEW_SALT, link_from_token, preview_link_url
 from tests.factories import make_article
 from tests.pages import visible_text
 

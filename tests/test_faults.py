@@ -31,8 +31,8 @@ from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 
-from articles import revisions, views, workflow
-from articles.admin import ArticleAdmin
+from articles.editing import revisions
+from articles.editing.admin import ArticleAdmin
 from articles.models import (
     Article,
     ArticleCallToAction,
@@ -44,6 +44,8 @@ from articles.models import (
     TaggedArticle,
     Takeaway,
 )
+from articles.moderation import workflow
+from articles.reader import views
 from newsroom import cache_backends, mail, middleware
 from newsroom.cache_backends import ResilientRedisCache
 from tests.factories import make_article
@@ -564,7 +566,8 @@ import django
 django.setup()
 from django.contrib.auth.models import User
 from django.test import Client
-from articles import revisions, workflow
+from articles.editing import revisions
+from articles.moderation import workflow
 from articles.models import Article, ArticleEvent
 
 def die(*args, **kwargs):

@@ -10,7 +10,7 @@ from django.forms import modelform_factory
 from django.template.loader import render_to_string
 from PIL import Image
 
-from articles.images import make_renditions
+from articles.editing.images import make_renditions
 from articles.models import Article
 from tests.factories import make_article, make_image_upload
 

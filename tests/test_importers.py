@@ -5,10 +5,9 @@ from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from articles.exporters import export_story
-from articles.importers import save_story
-from articles.models import Article, ArticleCallToAction
-from articles.story_format import (
+from articles.editing.exporters import export_story
+from articles.editing.importers import save_story
+from articles.editing.story_format import (
     MAX_STORY_BYTES,
     ParsedCallToAction,
     ParsedCredit,
@@ -17,6 +16,7 @@ from articles.story_format import (
     StoryFormatError,
     parse_story,
 )
+from articles.models import Article, ArticleCallToAction
 from tests.conftest import DEMO_STORIES
 
 REFERENCE_SLUG = "the-ai-revolution-artists-protest-openais-video-generation-model-sora"

@@ -1,8 +1,8 @@
-"""The three-way merge of a story two people edited at once (articles/merge.py)."""
+"""The three-way merge of a story two people edited at once (articles/editing/merge.py)."""
 
 import pytest
 
-from articles.merge import merge
+from articles.editing.merge import merge
 
 
 def story(**changes):

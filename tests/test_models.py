@@ -6,8 +6,8 @@ from django.core.management import call_command
 from django.db import IntegrityError
 from django.utils import timezone
 
+from articles.editing.validators import validate_link_url
 from articles.models import Article, CallToAction, Section, Tag, hashtag
-from articles.validators import validate_link_url
 from tests.factories import make_article, make_image_upload
 
 pytestmark = pytest.mark.django_db

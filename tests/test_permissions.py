@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import workflow
 from articles.models import Article
+from articles.moderation import workflow
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db

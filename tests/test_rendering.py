@@ -1,4 +1,4 @@
-"""The story page is stored once rendered (articles/rendering.py): readers must still see
+"""The story page is stored once rendered (articles/delivery/rendering.py): readers must still see
 every change at once, whatever row it was made in."""
 
 from datetime import timedelta
@@ -7,8 +7,8 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from articles import workflow
 from articles.models import Notice, RenderedStory, Tag
+from articles.moderation import workflow
 from tests.factories import make_article, make_author, make_cta, make_desk
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from articles import revisions
+from articles.editing import revisions
 from articles.models import Article, Section
 from tests.factories import make_article, make_author
 from tests.pages import visible_text

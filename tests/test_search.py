@@ -7,9 +7,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import search
-from articles.demo import generate_articles
 from articles.models import Article, Section
+from articles.operations.demo import generate_articles
+from articles.reader import search
 from tests.factories import make_article, make_desk
 from tests.pages import visible_text
 

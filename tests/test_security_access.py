@@ -23,9 +23,8 @@ from django.urls import URLResolver, get_resolver, include, path, reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from articles import revisions
-from articles.admin import view_on_site
-from articles.desk import preview_link_url
+from articles.editing import revisions
+from articles.editing.admin import view_on_site
 from articles.models import (
     Article,
     ArticleEvent,
@@ -39,6 +38,7 @@ from articles.models import (
     Section,
     Tag,
 )
+from articles.moderation.views import preview_link_url
 from tests.factories import inline_rows, make_article, make_author, make_desk, make_user
 
 pytestmark = pytest.mark.django_db
@@ -567,7 +567,7 @@ def test_a_writer_opens_her_own_story(w, route):
     assert client_for(w, "writer").get(rule.url(w, w.mine)).status_code == rule.answer
 
 
-# The site's URLs with "view on site" routed to articles.admin.view_on_site, as the report
+# The site's URLs with "view on site" routed to articles.editing.admin.view_on_site, as the report
 # asks newsroom/urls.py to do.
 urlpatterns = [
     path("admin/r/<path:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site)),

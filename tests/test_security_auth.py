@@ -15,8 +15,8 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.desk import preview_link_url
 from articles.models import Article, PreviewLink
+from articles.moderation.views import preview_link_url
 from newsroom import auth, cache_backends
 from newsroom import settings as project_settings
 from tests.factories import make_article, make_user

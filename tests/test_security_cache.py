@@ -15,10 +15,10 @@ from django.test import Client
 from django.urls import include, path, reverse
 from django.utils import timezone
 
-from articles import revisions
-from articles.cache import reader_page
-from articles.desk import preview_link_url
+from articles.delivery.cache import reader_page
+from articles.editing import revisions
 from articles.models import Article, PreviewLink
+from articles.moderation.views import preview_link_url
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
@@ -311,7 +311,7 @@ def test_sending_a_due_scheduled_story_back_removes_it_at_once(
 def test_an_old_etag_of_an_unpublished_story_gets_a_404_not_a_304(
     client, editor, story, page_cache_on, django_capture_on_commit_callbacks
 ):
-    from articles import workflow
+    from articles.moderation import workflow
 
     etag = client.get(story.get_absolute_url())["ETag"]
     with django_capture_on_commit_callbacks(execute=True):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from articles import revisions
+from articles.editing import revisions
 from articles.models import Article, Notice, PreviewLink, Tag
 from tests.factories import make_article, make_author, make_cta, make_desk
 

@@ -13,11 +13,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from articles import revisions, workflow
-from articles.importers import save_story
+from articles.editing import revisions
+from articles.editing.importers import save_story
+from articles.editing.story_format import parse_story
+from articles.editing.validators import validate_link_url
 from articles.models import Article, Author, CallToAction, Credit, Section, sanitize_rich_text
-from articles.story_format import parse_story
-from articles.validators import validate_link_url
+from articles.moderation import workflow
 from tests.factories import make_article, make_cta
 from tests.test_security_xss import injected_markup, inline_rows
 

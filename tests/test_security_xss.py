@@ -24,9 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from articles import revisions, workflow
-from articles.desk import preview_link_url
-from articles.images import make_renditions
+from articles.editing import revisions
+from articles.editing.images import make_renditions
 from articles.models import (
     Article,
     ArticleCallToAction,
@@ -40,6 +39,8 @@ from articles.models import (
     Tag,
     Takeaway,
 )
+from articles.moderation import workflow
+from articles.moderation.views import preview_link_url
 from tests.factories import inline_rows, make_article, make_image_upload, make_user
 
 pytestmark = pytest.mark.django_db

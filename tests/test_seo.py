@@ -10,7 +10,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from PIL import Image
 
-from articles.images import make_renditions
+from articles.editing.images import make_renditions
 from articles.models import Notice
 from tests.factories import make_article, make_author, make_desk, make_image_upload
 from tests.pages import visible_text

@@ -132,7 +132,7 @@ def test_a_500_keeps_its_traceback(monkeypatch, console_log):
     def broken(*args, **kwargs):
         raise RuntimeError("the bug to fix")
 
-    monkeypatch.setattr("articles.views.HomeView.get", broken)
+    monkeypatch.setattr("articles.reader.views.HomeView.get", broken)
     assert Client(raise_request_exception=False).get("/").status_code == 500
     lines = console_log.getvalue().splitlines()
     assert lines[0] == "Internal Server Error: /"

@@ -3,11 +3,11 @@
 import pytest
 from django.core.files.base import ContentFile
 
-from articles import revisions
-from articles.exporters import export_story
-from articles.importers import save_story
+from articles.editing import revisions
+from articles.editing.exporters import export_story
+from articles.editing.importers import save_story
+from articles.editing.story_format import StoryFormatError, parse_story
 from articles.models import Article, ArticleCallToAction, Credit, Section
-from articles.story_format import StoryFormatError, parse_story
 from tests.factories import make_article, make_author, make_cta, make_desk, make_image_upload
 
 pytestmark = pytest.mark.django_db

@@ -24,13 +24,13 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from PIL import Image, ImageCms, ImageSequence, PngImagePlugin, features
 
-from articles.forms import ArticleAdminForm
-from articles.models import Article
-from articles.validators import (
+from articles.editing.forms import ArticleAdminForm
+from articles.editing.validators import (
     MAX_IMAGE_FRAMES,
     PictureField,
     validate_image_upload,
 )
+from articles.models import Article
 from newsroom import limits
 from tests.factories import make_article
 from tests.pages import visible_text

@@ -6,17 +6,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import workflow
-from articles.importers import save_story
+from articles.editing.importers import save_story
+from articles.editing.story_format import parse_story
 from articles.models import Article
-from articles.story_format import parse_story
-from articles.views import LISTING_PAGE_SIZE
+from articles.moderation import workflow
+from articles.reader.views import LISTING_PAGE_SIZE
 from tests.factories import make_article, make_author, make_desk
 from tests.pages import assert_in_order, visible_text
 
 pytestmark = pytest.mark.django_db
 
-# The story with its stored page (articles/rendering.py), and related stories while their
+# The story with its stored page (articles/delivery/rendering.py), and related stories while their
 # cache is cold.
 ARTICLE_QUERY_BUDGET = 2
 # The first view after a change renders the page: sections, the short lists (takeaways,
@@ -273,7 +273,7 @@ def test_a_crash_shows_the_friendly_error_page_without_details(client, monkeypat
     def crash(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("articles.views.HomeView.get_queryset", crash)
+    monkeypatch.setattr("articles.reader.views.HomeView.get_queryset", crash)
     client.raise_request_exception = False
     response = client.get(reverse("articles:home"))
     assert response.status_code == 500

@@ -5,8 +5,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from articles import workflow
 from articles.models import Article, ArticleEvent, SchedulerRun
+from articles.moderation import workflow
 from tests.factories import make_article, make_cta
 
 pytestmark = pytest.mark.django_db

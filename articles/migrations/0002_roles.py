@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from articles.roles import ROLES, ensure_roles
+from articles.moderation.roles import ROLES, ensure_roles
 
 
 def create_roles(apps, schema_editor):

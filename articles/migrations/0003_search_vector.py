@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
 def create_search_index(apps, schema_editor):
     # GIN indexes exist on PostgreSQL only; SQLite searches without one.
     if schema_editor.connection.vendor == "postgresql":
-        from articles.search import DOCUMENT
+        from articles.reader.search import DOCUMENT
 
         apps.get_model("articles", "Article").objects.update(search_vector=DOCUMENT)
         schema_editor.execute(

@@ -26,7 +26,7 @@ def separate_paragraphs(apps, schema_editor):
             body = plain_text(" ".join([*parts[pk], closing]))
             Article.objects.filter(pk=pk).update(body_text=body)
     if schema_editor.connection.vendor == "postgresql":
-        from articles.search import DOCUMENT
+        from articles.reader.search import DOCUMENT
 
         Article.objects.update(search_vector=DOCUMENT)
 

@@ -1,7 +1,7 @@
 from django import template
 from django.utils import timezone
 
-from articles.validators import is_safe_link
+from articles.editing.validators import is_safe_link
 
 register = template.Library()
 

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import filesizeformat
 
-from articles.backup import BackupError, backup
+from articles.operations.backup import BackupError, backup
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.exporters import export_story
+from articles.editing.exporters import export_story
 from articles.models import Article
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.demo import generate_articles
+from articles.operations.demo import generate_articles
 
 
 class Command(BaseCommand):

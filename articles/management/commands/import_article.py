@@ -5,10 +5,15 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from articles import workflow
-from articles.importers import save_story
-from articles.story_format import MAX_STORY_BYTES, StoryFormatError, decode_story, parse_story
-from articles.workflow import Status
+from articles.editing.importers import save_story
+from articles.editing.story_format import (
+    MAX_STORY_BYTES,
+    StoryFormatError,
+    decode_story,
+    parse_story,
+)
+from articles.moderation import workflow
+from articles.moderation.workflow import Status
 
 # Who the history names for a publication made with --publish and no --by.
 IMPORTER = "Importer"

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
-from articles.demo import DemoRefused, create_demo_users, load_demo_stories
+from articles.operations.demo import DemoRefused, create_demo_users, load_demo_stories
 
 DUMMY_MAILER = "django.core.mail.backends.dummy.EmailBackend"
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from articles import workflow
+from articles.moderation import workflow
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.backup import BackupError, read_archive, restore
+from articles.operations.backup import BackupError, read_archive, restore
 
 
 class Command(BaseCommand):

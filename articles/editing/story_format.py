@@ -1,6 +1,6 @@
 """Stories as plain text, in and out.
 
-The format (see articles/demo_stories/ for examples, and the README for the whole of it):
+The format (see articles/operations/demo_stories/ for examples, and the README for the whole of it):
 
     Headline on the first line
     Dek: an optional block of Key: value lines for what is not body text
@@ -17,7 +17,7 @@ The format (see articles/demo_stories/ for examples, and the README for the whol
 
 A file without the optional parts reads and writes as it always has, byte for byte.
 parse_story() turns text into plain data and raises StoryFormatError on bad input;
-articles/importers.py saves that data, articles/exporters.py writes an article back.
+articles/editing/importers.py saves that data, articles/editing/exporters.py writes an article back.
 """
 
 import re
@@ -27,9 +27,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.utils.text import slugify
 
+from articles.editing.richtext import BULLET_ITEM, ORDERED_ITEM, QUOTE_LINE
+from articles.editing.validators import validate_button_label, validate_link_url
 from articles.models import ArticleCallToAction
-from articles.richtext import BULLET_ITEM, ORDERED_ITEM, QUOTE_LINE
-from articles.validators import validate_button_label, validate_link_url
 
 MAX_STORY_BYTES = 512 * 1024
 MAX_HEADING_WORDS = 12
@@ -81,7 +81,7 @@ HEADER_LINE = re.compile(
     r"^(?P<key>" + "|".join(map(re.escape, HEADER_FIELDS)) + r"):(?:\s+(?P<value>.*))?$",
     re.IGNORECASE,
 )
-# Pictures are named as they are stored (articles.validators.hero_image_path): nothing else
+# Pictures are named as they are stored (articles.editing.validators.hero_image_path): nothing else
 # in the media storage can be reached from a story file.
 STORED_PICTURE = re.compile(r"^stories/\d{4}/\d{2}/[0-9a-f]{32}\.(?:jpg|png|webp|gif)$")
 FOCUS = re.compile(r"^(?P<x>\d{1,3}) (?P<y>\d{1,3})$")
@@ -94,7 +94,7 @@ class StoryFormatError(ValueError):
 @dataclass
 class ParsedSection:
     heading: str
-    # Lines of Markdown, one block a line (articles/richtext.py).
+    # Lines of Markdown, one block a line (articles/editing/richtext.py).
     paragraphs: list[str] = field(default_factory=list)
 
 

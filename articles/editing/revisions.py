@@ -58,7 +58,7 @@ FIELD_LABELS = {
 
 
 # Not shown in diffs nor restored, but kept so that a save from an older form can tell
-# what its editor changed from what someone else changed meanwhile (articles/merge.py).
+# what its editor changed from what someone else changed meanwhile (articles/editing/merge.py).
 SETTINGS_FIELDS = [
     "hero_focus_x",
     "hero_focus_y",
@@ -122,8 +122,8 @@ def record(article: Article, *, by=None, summary: str = "") -> Revision:
 @transaction.atomic
 def restore(revision: Revision, *, by) -> Revision:
     """Put the story back as it was in this revision; that is itself a new revision."""
-    from articles.images import make_renditions
-    from articles.workflow import can_edit
+    from articles.editing.images import make_renditions
+    from articles.moderation.workflow import can_edit
 
     article = revision.article
     if not can_edit(by, article):

@@ -1,6 +1,6 @@
 """The moderation desk: the queues editors work from, and the review page per story.
 
-Thin views: they read, render and hand every decision to articles/workflow.py.
+Thin views: they read, render and hand every decision to articles/moderation/workflow.py.
 """
 
 from datetime import timedelta
@@ -21,9 +21,10 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from articles import rendering, workflow
-from articles.forms import DecisionForm, PreviewLinkForm, ReviewerCommentForm
+from articles.delivery import rendering
 from articles.models import Article, PreviewLink, PreviewLinkVisit, SchedulerRun
+from articles.moderation import workflow
+from articles.moderation.forms import DecisionForm, PreviewLinkForm, ReviewerCommentForm
 
 Status = Article.Status
 PREVIEW_SALT = "newsroom.preview-link"

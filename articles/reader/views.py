@@ -13,15 +13,17 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView
 
-from articles import cache as page_cache
-from articles import rendering, search, seo, workflow
-from articles.forms import SearchForm
+from articles.delivery import cache as page_cache
+from articles.delivery import rendering
 from articles.models import (
     Article,
     Author,
     Desk,
     Tag,
 )
+from articles.moderation import workflow
+from articles.reader import search, seo
+from articles.reader.forms import SearchForm
 
 LISTING_PAGE_SIZE = 12
 
@@ -135,7 +137,8 @@ class ArticleDetailView(DetailView):
     template_name = "articles/article_detail.html"
 
     def get_object(self, queryset=None):
-        # The page itself is stored (articles/rendering.py); the search index is not needed.
+        # The page itself is stored (articles/delivery/rendering.py); the search index is not
+        # needed.
         stories = (
             Article.objects.live()
             .select_related("desk", "rendered")

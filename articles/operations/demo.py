@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
-from articles import images, revisions, workflow
-from articles.importers import save_story
+from articles.editing import images, revisions
+from articles.editing.importers import save_story
+from articles.editing.story_format import parse_story
 from articles.models import (
     Article,
     ArticleCallToAction,
@@ -30,8 +31,8 @@ from articles.models import (
     Takeaway,
     refresh_search_vectors,
 )
-from articles.roles import ensure_roles
-from articles.story_format import parse_story
+from articles.moderation import workflow
+from articles.moderation.roles import ensure_roles
 
 DEMO_STORIES_DIR = Path(__file__).resolve().parent / "demo_stories"
 

@@ -23,9 +23,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from articles import cache as page_cache
+from articles.delivery import cache as page_cache
+from articles.editing.validators import validate_button_label, validate_link_url
 from articles.models import Article, ArticleEvent, SchedulerRun
-from articles.validators import validate_button_label, validate_link_url
 
 logger = logging.getLogger(__name__)
 

@@ -1,10 +1,17 @@
-"""Save a parsed story (articles/story_format.py) with its parts, in one transaction."""
+"""Save a parsed story (articles/editing/story_format.py) with its parts, in one transaction."""
 
 from dataclasses import asdict
 
 from django.db import transaction
 
-from articles import images, revisions
+from articles.editing import images, revisions
+from articles.editing.richtext import blocks_html
+from articles.editing.story_format import (
+    CTA_ORGANISATION,
+    ParsedCallToAction,
+    ParsedStory,
+    StoryFormatError,
+)
 from articles.models import (
     Article,
     ArticleCallToAction,
@@ -16,13 +23,6 @@ from articles.models import (
     Section,
     Takeaway,
     unique_slug,
-)
-from articles.richtext import blocks_html
-from articles.story_format import (
-    CTA_ORGANISATION,
-    ParsedCallToAction,
-    ParsedStory,
-    StoryFormatError,
 )
 
 

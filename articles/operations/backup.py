@@ -43,7 +43,7 @@ from django.db import DatabaseError, connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from articles import cache as page_cache
+from articles.delivery import cache as page_cache
 from articles.models import Article, refresh_search_vectors
 
 FORMAT = "newsroom-backup"

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
 
-from articles.validators import is_safe_link
+from articles.editing.validators import is_safe_link
 
 BULLET_ITEM = re.compile(r"^[-*]\s+(?P<text>\S.*)$", re.DOTALL)
 ORDERED_ITEM = re.compile(r"^(?P<number>\d{1,9})[.)]\s+(?P<text>\S.*)$", re.DOTALL)

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from articles import converters, desk, views  # noqa: F401 (converters registers <tagslug:>)
-from articles.cache import reader_page
+from articles.delivery.cache import reader_page
+from articles.moderation.views import shared_preview
+from articles.reader import converters, views  # noqa: F401 (converters registers <tagslug:>)
 
 app_name = "articles"
 
@@ -12,5 +13,5 @@ urlpatterns = [
     path("desks/<slug:slug>/", reader_page(views.DeskView.as_view()), name="desk"),
     path("tags/<tagslug:slug>/", reader_page(views.TagView.as_view()), name="tag"),
     path("authors/<slug:slug>/", reader_page(views.AuthorView.as_view()), name="author"),
-    path("preview/<str:token>/", desk.shared_preview, name="shared_preview"),
+    path("preview/<str:token>/", shared_preview, name="shared_preview"),
 ]

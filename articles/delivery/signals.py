@@ -4,8 +4,7 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from articles import cache as page_cache
-from articles.context_processors import NAV_DESKS_CACHE_KEY
+from articles.delivery import cache as page_cache
 from articles.models import (
     Article,
     ArticleCallToAction,
@@ -20,6 +19,7 @@ from articles.models import (
     TaggedArticle,
     Takeaway,
 )
+from articles.reader.context_processors import NAV_DESKS_CACHE_KEY
 
 # Everything a reader page shows is stored in one of these.
 READER_CONTENT = [
@@ -71,9 +71,9 @@ def stories_showing(row):
 
 def forget_rendered_stories(instance, **kwargs):
     """Move the content stamp of the stories showing a changed row, so their stored pages
-    (articles/rendering.py) are rendered again. Before a delete, while the links still exist;
-    Article.save moves a story's own stamp. Rows loaded from a backup (raw) change nothing
-    that was ever rendered."""
+    (articles/delivery/rendering.py) are rendered again. Before a delete, while the links
+    still exist; Article.save moves a story's own stamp. Rows loaded from a backup (raw)
+    change nothing that was ever rendered."""
     if not kwargs.get("raw"):
         stories_showing(instance).update()
 

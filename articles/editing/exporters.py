@@ -1,10 +1,9 @@
-"""Write a story back in the plain-text story format (articles/story_format.py)."""
+"""Write a story back in the plain-text story format (articles/editing/story_format.py)."""
 
 import re
 
-from articles.models import Article, ArticleCallToAction, hashtag
-from articles.richtext import html_blocks
-from articles.story_format import (
+from articles.editing.richtext import html_blocks
+from articles.editing.story_format import (
     ARROW_LINE,
     CLOSING_RULE,
     HASHTAG_LINE,
@@ -14,6 +13,7 @@ from articles.story_format import (
     is_block_line,
     is_heading,
 )
+from articles.models import Article, ArticleCallToAction, hashtag
 
 
 def one_line(text: str) -> str:

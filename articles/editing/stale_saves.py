@@ -1,7 +1,7 @@
 """A save from a change form opened before someone else saved: the posted form as a snapshot.
 
 The admin reads the posted form into the shape of a revision snapshot (`read_post`), merges
-it with the story as it is now (articles/merge.py) and writes the result back into the
+it with the story as it is now (articles/editing/merge.py) and writes the result back into the
 form's data (`write_post`), as if the editor had typed it; `StaleSave` says what happened.
 """
 
@@ -14,9 +14,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
-from articles.merge import KEEP, PARTS, STORY_FIELDS, Field, Merge, Part
+from articles.editing.merge import KEEP, PARTS, STORY_FIELDS, Field, Merge, Part
+from articles.editing.revisions import json_datetime
 from articles.models import Tag, sanitize_rich_text
-from articles.revisions import json_datetime
 
 
 def read_post(data, files, names) -> dict:

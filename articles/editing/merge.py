@@ -8,7 +8,7 @@ rows of a part (a byline, a section, a takeaway, a credit, a call to action) are
 by their ids, so a row that one side added or deleted stays added or deleted.
 
 The admin reads the posted form into the shape of a snapshot, merges and writes the result
-back into the form's data (articles/stale_saves.py): the save then goes through the admin's
+back into the form's data (articles/editing/stale_saves.py): the save then goes through the admin's
 usual path, with its validation and its revision.
 """
 
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 
+from articles.editing.revisions import rich_text_words
 from articles.models import Author, CallToAction, Desk
-from articles.revisions import rich_text_words
 
 # A value the base lacks: a revision older than this module, or no revision at all.
 UNKNOWN = object()

@@ -71,7 +71,8 @@ def validate_button_label(value: str) -> None:
     """Refuse a button label that does not say what happens, such as “Click here”.
 
     The one rule for labels: the call-to-action form applies it when the label is typed, and
-    the quality gate (articles/workflow.py) and the story importer apply the same function.
+    the quality gate (articles/moderation/workflow.py) and the story importer apply the same
+    function.
     """
     if " ".join(value.split()).lower().rstrip(".!…") in VAGUE_LABELS:
         raise ValidationError(

@@ -6,7 +6,7 @@ reads one row, as Ghost serves a post's stored HTML. Nothing here expires on a t
 
 - Every write to a story, or to a row its page shows (a section, a tag, an author, a desk,
   a call to action), moves the story's content stamp in the same transaction
-  (ArticleQuerySet.update, Article.save, and articles/signals.py for the other rows).
+  (ArticleQuerySet.update, Article.save, and articles/delivery/signals.py for the other rows).
 - A stored page counts only for the stamp it was rendered at. The stamp is read before the
   parts, so a page rendered from older parts can never be stored under a newer stamp.
 - Calls to action have dates: a page is rendered again when one of its blocks starts or ends.
@@ -20,7 +20,6 @@ from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from articles import seo
 from articles.models import (
     Article,
     ArticleCallToAction,
@@ -31,6 +30,7 @@ from articles.models import (
     TaggedArticle,
     Takeaway,
 )
+from articles.reader import seo
 
 STORY_TEMPLATE = "articles/includes/story.html"
 META_TEMPLATE = "articles/includes/story_meta.html"

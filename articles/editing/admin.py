@@ -27,9 +27,10 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 from taggit.models import Tag as TaggitTag
 
-from articles import images, merge, rendering, revisions, search, stale_saves, workflow
-from articles.forms import ArticleAdminForm, StoryConfirmForm, StoryUploadForm
-from articles.importers import save_story
+from articles.delivery import rendering
+from articles.editing import images, merge, revisions, stale_saves
+from articles.editing.forms import ArticleAdminForm, StoryConfirmForm, StoryUploadForm
+from articles.editing.importers import save_story
 from articles.models import (
     Article,
     ArticleCallToAction,
@@ -44,6 +45,8 @@ from articles.models import (
     Tag,
     Takeaway,
 )
+from articles.moderation import workflow
+from articles.reader import search
 
 TAG_SUGGESTIONS = 20
 # How long "also open by …" on the change page remembers a visitor.

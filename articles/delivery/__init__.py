@@ -1,0 +1,1 @@
+"""Getting reader pages out fast: the page cache and stored story renderings."""

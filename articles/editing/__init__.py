@@ -1,0 +1,1 @@
+"""The story and its editing: the admin, forms, story files, revisions, merges, pictures."""

@@ -1,0 +1,1 @@
+"""Running the site: backup and restore, and the demo."""

@@ -1,0 +1,1 @@
+"""What readers see: pages, feeds, sitemaps, search and what search engines read."""
