@@ -81,7 +81,7 @@ urlpatterns = [
         {
             "sitemaps": {"news": NewsSitemap},
             "section": "news",
-            "template_name": "sitemaps/news.xml",
+            "template_name": "reader/sitemaps/news.xml",
         },
         name="news_sitemap",
     ),

@@ -32,8 +32,8 @@ from articles.models import (
 )
 from articles.reader import seo
 
-STORY_TEMPLATE = "articles/includes/story.html"
-META_TEMPLATE = "articles/includes/story_meta.html"
+STORY_TEMPLATE = "reader/includes/story.html"
+META_TEMPLATE = "reader/includes/story_meta.html"
 STORY_PARTS = [
     "sections",
     Prefetch("tagged_items", queryset=TaggedArticle.objects.select_related("tag")),

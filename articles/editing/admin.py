@@ -683,7 +683,7 @@ class ArticleAdmin(SortableAdmin):
         article = self.story_for(request, pk)
         revision = get_object_or_404(article.revisions, version=version)
         context = rendering.preview_context(revisions.preview_parts(revision))
-        response = TemplateResponse(request, "articles/article_detail.html", context)
+        response = TemplateResponse(request, "reader/article_detail.html", context)
         response["Cache-Control"] = "no-store"
         response["X-Robots-Tag"] = "noindex"
         return response

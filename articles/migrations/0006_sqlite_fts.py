@@ -1,4 +1,4 @@
-"""Word search on SQLite: an FTS5 index of the stories' text (articles/search.py).
+"""Word search on SQLite: an FTS5 index of the stories' text (articles/reader/search.py).
 
 Also builds body_text again with a space between paragraphs: it used to run them together
 ("region.The trial"), which search snippets showed.

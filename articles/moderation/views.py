@@ -87,7 +87,7 @@ def index(request):
     queues = [(key, title, list(items)) for key, title, items in queues]
     return render(
         request,
-        "desk/index.html",
+        "moderation/index.html",
         {
             "queues": queues,
             "last_run": SchedulerRun.objects.first(),
@@ -154,7 +154,7 @@ def decide(request, article, form) -> bool:
 def render_review(request, article, form, link_form=None):
     return render(
         request,
-        "desk/review.html",
+        "moderation/review.html",
         {
             "article": article,
             "form": form,
@@ -186,7 +186,7 @@ def preview(request, pk):
         raise PermissionDenied
     response = render(
         request,
-        "articles/article_detail.html",
+        "reader/article_detail.html",
         rendering.preview_context(rendering.live_parts(article)),
     )
     response["X-Robots-Tag"] = "noindex"
@@ -272,7 +272,7 @@ def shared_preview(request, token):
     article = get_object_or_404(rendering.story_queryset(), pk=link.article_id)
     context = rendering.preview_context(rendering.live_parts(article))
     response = render(
-        request, "articles/shared_preview.html", {**context, "comment_form": form, "link": link}
+        request, "moderation/shared_preview.html", {**context, "comment_form": form, "link": link}
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
     # The token is the key: never send it to the sites the story links to. Not "no-referrer":

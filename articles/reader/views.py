@@ -88,7 +88,7 @@ class ArticleListView(ListView):
 
 
 class HomeView(ArticleListView):
-    template_name = "articles/home.html"
+    template_name = "reader/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(json_ld=seo.website(self.request), **kwargs)
@@ -99,7 +99,7 @@ class HomeView(ArticleListView):
 
 
 class DeskView(ArticleListView):
-    template_name = "articles/desk.html"
+    template_name = "reader/desk.html"
 
     def get_queryset(self):
         self.desk = get_object_or_404(Desk, slug=self.kwargs["slug"])
@@ -110,7 +110,7 @@ class DeskView(ArticleListView):
 
 
 class TagView(ArticleListView):
-    template_name = "articles/tag.html"
+    template_name = "reader/tag.html"
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag.objects.public(), slug=self.kwargs["slug"])
@@ -121,7 +121,7 @@ class TagView(ArticleListView):
 
 
 class AuthorView(ArticleListView):
-    template_name = "articles/author.html"
+    template_name = "reader/author.html"
 
     def get_queryset(self):
         self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
@@ -134,7 +134,7 @@ class AuthorView(ArticleListView):
 class ArticleDetailView(DetailView):
     """The story page. Staff who may see an unpublished story get it as a marked preview."""
 
-    template_name = "articles/article_detail.html"
+    template_name = "reader/article_detail.html"
 
     def get_object(self, queryset=None):
         # The page itself is stored (articles/delivery/rendering.py); the search index is not
@@ -168,7 +168,7 @@ class ArticleDetailView(DetailView):
 class SearchView(ListView):
     """Search published stories: PostgreSQL full-text search, or SQLite's FTS5 index."""
 
-    template_name = "articles/search.html"
+    template_name = "reader/search.html"
     context_object_name = "results"
     paginate_by = SEARCH_PAGE_SIZE
 

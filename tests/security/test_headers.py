@@ -17,7 +17,7 @@ from django.urls import reverse
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "a-production-like-secret-key-for-the-deploy-check-" + "k" * 30,

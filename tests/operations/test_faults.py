@@ -48,12 +48,12 @@ from articles.moderation import workflow
 from articles.reader import views
 from newsroom import cache_backends, mail, middleware
 from newsroom.cache_backends import ResilientRedisCache
+from tests.editing.test_admin import ADD_URL, edit_post, full_story_post
 from tests.factories import make_article
-from tests.test_admin import ADD_URL, edit_post, full_story_post
-from tests.test_mail import production_mailers
+from tests.operations.test_mail import production_mailers
 
 pytestmark = pytest.mark.django_db
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 Status = Article.Status
 REAL_REDIS = ("127.0.0.1", 6379)
 on_postgresql = pytest.mark.skipif(

@@ -293,7 +293,7 @@ ROUTES = {
     "desk/<int:pk>/links/<int:link_pk>/revoke/": Rule(
         story_url("desk:revoke_link", lambda w: w.link.pk), **STORY_CHANGE
     ),
-    # --- Readers: open to everyone; drafts stay 404 (tests/test_views.py).
+    # --- Readers: open to everyone; drafts stay 404 (tests/reader/test_views.py).
     "": Rule(lambda w, s: "/", opens=ANYONE),
     "search/": Rule(lambda w, s: "/search/?q=story", opens=ANYONE),
     "stories/<slug:slug>/": Rule(lambda w, s: w.published.get_absolute_url(), opens=ANYONE),

@@ -13,7 +13,7 @@ from tests.factories import make_article, make_author, make_desk
 pytestmark = pytest.mark.django_db
 
 # The sitemaps.org schemas, next to the project (a user's clone may not have them).
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "tools"
+SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "tools"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 NEWS = f"{{{NEWS_NS}}}"

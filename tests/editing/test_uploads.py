@@ -32,12 +32,12 @@ from articles.editing.validators import (
 )
 from articles.models import Article
 from newsroom import limits
+from tests.editing.test_admin import ADD_URL, edit_post, full_story_post
 from tests.factories import make_article
 from tests.pages import visible_text
-from tests.test_admin import ADD_URL, edit_post, full_story_post
 
 pytestmark = pytest.mark.django_db
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 
 UNREADABLE = "This file is not a picture we can read. Upload a JPEG, PNG, WebP or GIF."
 TOO_MANY_PIXELS = "The picture has too many pixels; keep it under 40 megapixels."

@@ -12,7 +12,7 @@ from django.test import Client
 
 from newsroom.settings import env_bool, env_int, env_list
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def settings_with(**environment):

@@ -23,7 +23,7 @@ from newsroom import mail
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 RESET = reverse("admin_password_reset")
 
 

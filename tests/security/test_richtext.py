@@ -20,7 +20,7 @@ from articles.editing.validators import validate_link_url
 from articles.models import Article, Author, CallToAction, Credit, Section, sanitize_rich_text
 from articles.moderation import workflow
 from tests.factories import make_article, make_cta
-from tests.test_security_xss import injected_markup, inline_rows
+from tests.security.test_xss import injected_markup, inline_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -30,7 +30,7 @@ from django.db import connection
 from articles.models import Article
 from newsroom.postgresql.base import DatabaseTooSlow, request_budget
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 INITDB = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
 SECONDS_ALLOWED = 4
 PAGES = {

@@ -239,7 +239,7 @@ class _Tags(HTMLParser):
 
 def render_picture(renditions, **context) -> str:
     return render_to_string(
-        "articles/includes/picture.html", {"renditions": renditions, "alt": "A harbour", **context}
+        "reader/includes/picture.html", {"renditions": renditions, "alt": "A harbour", **context}
     )
 
 

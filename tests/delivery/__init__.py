@@ -1,0 +1,1 @@
+"""Tests of the page cache and stored story renderings."""

@@ -1,0 +1,1 @@
+"""Tests of the story's editing: admin, story files, revisions, merges, uploads."""

@@ -1,0 +1,1 @@
+"""Tests of the workflow and the review desk."""

@@ -1,0 +1,1 @@
+"""Tests of running the site: settings, mail, faults, backup, the demo."""

@@ -1,0 +1,1 @@
+"""Tests of what readers see: pages, feeds, sitemaps, search, SEO."""

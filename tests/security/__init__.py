@@ -1,0 +1,1 @@
+"""The security suite: hostile input on every surface, every URL's permissions."""
