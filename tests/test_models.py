@@ -222,3 +222,21 @@ def test_a_natural_key_dump_of_tagged_stories_loads_again(tmp_path):
     call_command("loaddata", dump, verbosity=0)
 
     assert list(story.tags.names()) == ["CitizenScience"]
+
+
+def test_a_writer_sees_only_her_own_stories(writer, other_writer):
+    mine = make_article(status=Article.Status.DRAFT, created_by=writer)
+    make_article(status=Article.Status.DRAFT, created_by=other_writer)
+    assert list(Article.objects.visible_to(writer)) == [mine]
+
+
+def test_an_editor_sees_every_story(editor, writer, other_writer):
+    make_article(status=Article.Status.DRAFT, created_by=writer)
+    make_article(status=Article.Status.DRAFT, created_by=other_writer)
+    assert Article.objects.visible_to(editor).count() == 2
+
+
+def test_a_deactivated_account_sees_no_story(editor):
+    make_article(created_by=editor)
+    editor.is_active = False
+    assert not Article.objects.visible_to(editor).exists()

@@ -32,6 +32,7 @@ from articles.editing import images, merge, revisions, stale_saves
 from articles.editing.forms import ArticleAdminForm, StoryConfirmForm, StoryUploadForm
 from articles.editing.importers import save_story
 from articles.models import (
+    EDIT_ANY,
     Article,
     ArticleCallToAction,
     Author,
@@ -341,7 +342,7 @@ class ArticleAdmin(SortableAdmin):
         if offers_notice(obj):
             fieldsets.insert(1, ("Notice to readers", {"fields": ["notice_kind", "notice_text"]}))
         # Writers cannot assign work: the fields are not in their form at all.
-        if request.user.has_perm(workflow.EDIT_ANY):
+        if request.user.has_perm(EDIT_ANY):
             fieldsets.append(("Assignment", {"fields": ["assignee", "due_at", "priority"]}))
         if obj is not None:
             fieldsets.append(("History", {"fields": ["history"]}))
@@ -424,9 +425,7 @@ class ArticleAdmin(SortableAdmin):
             articles = articles.filter(deleted_at__isnull=False)
         else:
             articles = articles.filter(deleted_at__isnull=True)
-        if not request.user.has_perm(workflow.EDIT_ANY):
-            articles = articles.filter(created_by=request.user)
-        return articles
+        return articles.visible_to(request.user)
 
     def get_object(self, request, object_id, from_field=None):
         # Look beyond the writer's own list, so another writer's story is a clear 403
@@ -694,7 +693,7 @@ class ArticleAdmin(SortableAdmin):
             raise PermissionDenied
         term = without_nul(request.GET.get("term", "")).strip().lstrip("#")[:100]
         tags = Tag.objects.all()
-        if not request.user.has_perm(workflow.EDIT_ANY):
+        if not request.user.has_perm(EDIT_ANY):
             # Another writer's draft-only tags would give away what she is working on.
             tags = tags.known_to(request.user)
         names = tags.filter(name__istartswith=term).values_list("name", flat=True)

@@ -33,10 +33,7 @@ RECENTLY_PUBLISHED = 10
 
 def visible_stories(user):
     """The stories this user may see on the desk: editors all, writers their own."""
-    stories = Article.objects.live().select_related("desk", "created_by", "assignee")
-    if not user.has_perm(workflow.EDIT_ANY):
-        stories = stories.filter(created_by=user)
-    return stories
+    return Article.objects.live().visible_to(user).select_related("desk", "created_by", "assignee")
 
 
 def work_order(stories, now):

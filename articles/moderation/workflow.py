@@ -25,14 +25,13 @@ from django.utils.text import Truncator
 
 from articles.delivery import cache as page_cache
 from articles.editing.validators import validate_button_label, validate_link_url
-from articles.models import Article, ArticleEvent, SchedulerRun
+from articles.models import EDIT_ANY, Article, ArticleEvent, SchedulerRun
 
 logger = logging.getLogger(__name__)
 
 Status = Article.Status
 
 PUBLISH = "articles.publish_article"
-EDIT_ANY = "articles.edit_any_article"
 # The system actor publish_due() acts as, in the history and in mails.
 SCHEDULER = "Scheduler"
 # Writers may change their own stories only while these are the story's status.
@@ -216,7 +215,9 @@ def is_owner(user, article: Article) -> bool:
 
 
 def can_view(user, article: Article) -> bool:
-    """Staff see what they may act on: editors every story, writers their own."""
+    """Staff see what they may act on: editors every story, writers their own.
+
+    Article.objects.visible_to(user) is the same rule for many stories."""
     return user.is_active and (user.has_perm(EDIT_ANY) or is_owner(user, article))
 
 
