@@ -49,7 +49,7 @@ def story_queryset():
     return Article.objects.live().select_related("desk").prefetch_related(*STORY_PARTS)
 
 
-def reader_page(request, article: Article) -> RenderedStory:
+def story_page(request, article: Article) -> RenderedStory:
     """The story's page as stored, or rendered now (and stored) if it is out of date."""
     base_url = request.build_absolute_uri("/")
     now = timezone.now()

@@ -610,7 +610,7 @@ class ArticleAdmin(SortableAdmin):
             ]
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
-    def story_for(self, request, pk, *, edit=False):
+    def story_or_403(self, request, pk, *, edit=False):
         article = get_object_or_404(Article, pk=pk)
         allowed = workflow.can_edit if edit else workflow.can_view
         if not allowed(request.user, article):
@@ -618,7 +618,7 @@ class ArticleAdmin(SortableAdmin):
         return article
 
     def transition_view(self, request, pk, action):
-        article = self.story_for(request, pk)
+        article = self.story_or_403(request, pk)
         transition = workflow.TRANSITIONS.get(action)
         if transition is None:
             raise Http404
@@ -638,7 +638,7 @@ class ArticleAdmin(SortableAdmin):
         return redirect("admin:articles_article_change", article.pk)
 
     def revisions_view(self, request, pk):
-        article = self.story_for(request, pk)
+        article = self.story_or_403(request, pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -650,7 +650,7 @@ class ArticleAdmin(SortableAdmin):
         return TemplateResponse(request, "admin/articles/article/revisions.html", context)
 
     def revision_view(self, request, pk, version):
-        article = self.story_for(request, pk)
+        article = self.story_or_403(request, pk)
         revision = get_object_or_404(article.revisions, version=version)
         against_version = request.GET.get("against", "")
         # isascii too: "²".isdigit() is true, and int("²") fails.
@@ -672,14 +672,14 @@ class ArticleAdmin(SortableAdmin):
         return TemplateResponse(request, "admin/articles/article/revision.html", context)
 
     def revision_restore_view(self, request, pk, version):
-        article = self.story_for(request, pk, edit=True)
+        article = self.story_or_403(request, pk, edit=True)
         revision = get_object_or_404(article.revisions, version=version)
-        new = revisions.restore(revision, by=request.user)
+        new = revisions.revert(revision, by=request.user)
         self.message_user(request, f"Restored version {version}; it is now version {new.version}.")
         return redirect("admin:articles_article_change", article.pk)
 
     def revision_preview_view(self, request, pk, version):
-        article = self.story_for(request, pk)
+        article = self.story_or_403(request, pk)
         revision = get_object_or_404(article.revisions, version=version)
         context = rendering.preview_context(revisions.preview_parts(revision))
         response = TemplateResponse(request, "reader/article_detail.html", context)

@@ -120,7 +120,7 @@ def record(article: Article, *, by=None, summary: str = "") -> Revision:
 
 
 @transaction.atomic
-def restore(revision: Revision, *, by) -> Revision:
+def revert(revision: Revision, *, by) -> Revision:
     """Put the story back as it was in this revision; that is itself a new revision."""
     from articles.editing.images import make_renditions
     from articles.moderation.workflow import can_edit

@@ -94,7 +94,7 @@ def index(request):
     )
 
 
-def story_for(request, pk):
+def live_story_or_403(request, pk):
     article = get_object_or_404(Article.objects.live(), pk=pk)
     if not workflow.can_view(request.user, article):
         raise PermissionDenied
@@ -105,7 +105,7 @@ def story_for(request, pk):
 @require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def review(request, pk):
-    article = story_for(request, pk)
+    article = live_story_or_403(request, pk)
     transitions = workflow.allowed_actions(article, request.user)
     form = DecisionForm(article=article, transitions=transitions)
     if request.method == "POST":
@@ -194,7 +194,7 @@ def preview(request, pk):
 @require_POST
 @never_cache
 def create_preview_link(request, pk):
-    article = story_for(request, pk)
+    article = live_story_or_403(request, pk)
     if not request.user.has_perm("articles.add_previewlink"):
         raise PermissionDenied
     form = PreviewLinkForm(request.POST)
@@ -216,7 +216,7 @@ def create_preview_link(request, pk):
 @require_POST
 @never_cache
 def revoke_preview_link(request, pk, link_pk):
-    article = story_for(request, pk)
+    article = live_story_or_403(request, pk)
     if not request.user.has_perm("articles.change_previewlink"):
         raise PermissionDenied
     link = get_object_or_404(article.preview_links, pk=link_pk)

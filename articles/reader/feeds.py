@@ -26,7 +26,7 @@ def story_guid(article: Article) -> str:
     return f"tag:{host},{GUID_YEAR}:story:{article.pk}"
 
 
-def full_text(article: Article) -> str:
+def story_html(article: Article) -> str:
     """Return the whole story as HTML (the stored rich text was sanitised on save)."""
     parts = []
     for section in article.sections.all():
@@ -95,7 +95,7 @@ class LatestStoriesFeed(Feed):
 
     def item_description(self, article):
         if settings.FEEDS_FULL_TEXT:
-            return full_text(article)
+            return story_html(article)
         # The dek is plain text and descriptions are HTML.
         return escape(article.dek or Truncator(article.body_text).words(SUMMARY_WORDS))
 

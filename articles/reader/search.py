@@ -44,7 +44,7 @@ MIN_PREFIX = 4
 def matching(stories, text: str):
     """Return the newest MAX_RESULTS stories that match, best first."""
     if connection.vendor == "postgresql":
-        return full_text(stories, text)
+        return postgresql_ranked(stories, text)
     return word_match(stories, text)
 
 
@@ -69,7 +69,7 @@ def postgresql_query(text: str):
     return SearchQuery(text, search_type="websearch", config=CONFIG)
 
 
-def full_text(stories, text: str):
+def postgresql_ranked(stories, text: str):
     query = postgresql_query(text)
     return (
         stories.filter(pk__in=newest(found(stories, text)))

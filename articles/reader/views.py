@@ -152,7 +152,7 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         return {
             "article": self.object,
-            "page": rendering.reader_page(self.request, self.object),
+            "page": rendering.story_page(self.request, self.object),
             "related": related_stories(self.object),
             "is_preview": not self.object.is_published,
         }

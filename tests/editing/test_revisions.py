@@ -66,7 +66,7 @@ def test_restore_puts_back_every_part_as_a_new_version(story, writer):
     first = story.revisions.get(version=1)
     edit(story, headline="Changed", body="<p>Changed.</p>")
     Section.objects.create(article=story, position=9, heading="Extra", body="<p>More.</p>")
-    restored = revisions.restore(first, by=writer)
+    restored = revisions.revert(first, by=writer)
     story.refresh_from_db()
     assert restored.version == 3
     assert story.headline == "The first headline"
@@ -83,13 +83,13 @@ def test_restore_skips_an_author_deleted_since(story, writer):
     snapshot_with_gone = revisions.record(story, by=writer)
     story.bylines.filter(author=gone).delete()
     gone.delete()
-    revisions.restore(snapshot_with_gone, by=writer)
+    revisions.revert(snapshot_with_gone, by=writer)
     assert "Gone Author" not in [b.author.name for b in story.bylines.all()]
 
 
 def test_only_someone_who_may_edit_can_restore(story, other_writer):
     with pytest.raises(PermissionDenied):
-        revisions.restore(story.revisions.get(version=1), by=other_writer)
+        revisions.revert(story.revisions.get(version=1), by=other_writer)
 
 
 def test_admin_lists_revisions_and_shows_a_readable_diff(client, editor, story):

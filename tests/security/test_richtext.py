@@ -275,7 +275,7 @@ def tampered_revision(article, hostile: str):
 def test_restoring_a_revision_stores_its_rich_text_clean(editor, hostile_html):
     article = make_article(sections=1)
     revision = tampered_revision(article, hostile_html)
-    revisions.restore(revision, by=editor)
+    revisions.revert(revision, by=editor)
     article.refresh_from_db()
     assert unsafe_parts(article.closing) == []
     assert [unsafe_parts(s.body) for s in article.sections.all()] == [[]]
