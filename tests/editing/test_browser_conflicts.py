@@ -115,3 +115,17 @@ def test_both_changing_the_dek_shows_both_and_saves_the_editors_choice(open_as, 
     story.refresh_from_db()
     assert story.dek == "The chief's dek."
     assert story.headline == "The editor's headline"
+
+
+def test_the_choice_between_both_versions_has_no_accessibility_violations(open_as, story):
+    from axe_playwright_python.sync_playwright import Axe
+
+    chief = open_as("charlotte", ["Chief"])
+    editor = open_as("edgar", ["Editor"])
+    chief.get_by_label("Dek").fill("The chief's dek.")
+    save(chief)
+    editor.get_by_label("Dek").fill("The editor's dek.")
+    save(editor)
+    expect(editor.get_by_role("region", name="both changed these")).to_be_visible()
+    results = Axe().run(editor, context=".story-conflicts")
+    assert results.violations_count == 0, results.generate_report()
