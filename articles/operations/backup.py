@@ -534,6 +534,19 @@ def read_archive(path) -> VerifiedArchive:
         ) from None
     manifest = _read_manifest(path, manifest_data)
     listed = manifest["members"]
+    _check_members(path, listed, found)
+    try:
+        objects = json.loads(data)
+    except ValueError:
+        raise BackupError(f"{path} has a damaged data.json") from None
+    if not isinstance(objects, list):
+        raise BackupError(f"{path} has a damaged data.json")
+    media = {name: entry for name, entry in listed.items() if name.startswith(MEDIA_PREFIX)}
+    return VerifiedArchive(manifest=manifest, objects=objects, media=media)
+
+
+def _check_members(path, listed: dict, found: dict) -> None:
+    """Refuse an archive whose members are not exactly those its manifest lists, unchanged."""
     if missing := sorted(listed.keys() - found.keys()):
         raise BackupError(f"{path} is incomplete: {missing[0]} is listed but missing")
     if unlisted := sorted(found.keys() - listed.keys()):
@@ -543,14 +556,6 @@ def read_archive(path) -> VerifiedArchive:
             raise BackupError(
                 f"{path} is damaged or was changed: {name} does not match its checksum"
             )
-    try:
-        objects = json.loads(data)
-    except ValueError:
-        raise BackupError(f"{path} has a damaged data.json") from None
-    if not isinstance(objects, list):
-        raise BackupError(f"{path} has a damaged data.json")
-    media = {name: entry for name, entry in listed.items() if name.startswith(MEDIA_PREFIX)}
-    return VerifiedArchive(manifest=manifest, objects=objects, media=media)
 
 
 # Restore ----------------------------------------------------------------------------------
