@@ -24,7 +24,7 @@ from tests.security.test_xss import injected_markup, inline_rows
 
 pytestmark = pytest.mark.django_db
 
-# What the editor's toolbar can make (articles/models.py RICH_TEXT_EXTENSIONS), and nothing else.
+# What the editor's toolbar can make (articles/models/text.py RICH_TEXT_EXTENSIONS), and nothing else.
 ALLOWED_TAGS = {"p", "strong", "em", "a", "ul", "ol", "li", "blockquote", "br"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title", "rel"}, "ol": {"type", "data-type", "start"}}
 LINK_SCHEMES = {"http", "https", "mailto", "tel"}

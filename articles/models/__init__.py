@@ -1,0 +1,78 @@
+"""The articles app's models, one module per concern; import them from `articles.models`."""
+
+# Django registers models in the order their classes run, and that order is the order of
+# content types, permissions and the rows in a backup: import the modules as the models
+# were first written (library, story, parts, history, delivery), not alphabetically.
+# isort: off
+from articles.models.text import (
+    BLOCK_TAG,
+    RICH_TEXT_EXTENSIONS,
+    count_words,
+    plain_text,
+    rich_text_field,
+    sanitize_rich_text,
+    unique_slug,
+)
+from articles.models.library import Author, Desk, Tag, TaggedArticle, TagQuerySet, hashtag, tag_key
+from articles.models.story import (
+    EDIT_ANY,
+    UPDATE_GRACE,
+    WORDS_PER_MINUTE,
+    Article,
+    ArticleQuerySet,
+    refresh_search_vectors,
+)
+from articles.models.parts import (
+    ArticleCallToAction,
+    Byline,
+    CallToAction,
+    Credit,
+    Section,
+    Takeaway,
+)
+from articles.models.history import (
+    ArticleEvent,
+    Notice,
+    PreviewLink,
+    PreviewLinkVisit,
+    Revision,
+    SchedulerRun,
+)
+from articles.models.delivery import RenderedStory
+# isort: on
+
+__all__ = [
+    "BLOCK_TAG",
+    "EDIT_ANY",
+    "RICH_TEXT_EXTENSIONS",
+    "UPDATE_GRACE",
+    "WORDS_PER_MINUTE",
+    "Article",
+    "ArticleCallToAction",
+    "ArticleEvent",
+    "ArticleQuerySet",
+    "Author",
+    "Byline",
+    "CallToAction",
+    "Credit",
+    "Desk",
+    "Notice",
+    "PreviewLink",
+    "PreviewLinkVisit",
+    "RenderedStory",
+    "Revision",
+    "SchedulerRun",
+    "Section",
+    "Tag",
+    "TagQuerySet",
+    "TaggedArticle",
+    "Takeaway",
+    "count_words",
+    "hashtag",
+    "plain_text",
+    "refresh_search_vectors",
+    "rich_text_field",
+    "sanitize_rich_text",
+    "tag_key",
+    "unique_slug",
+]
