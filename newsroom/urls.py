@@ -8,7 +8,7 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView, TemplateView
 
 from articles.delivery.cache import reader_page
-from articles.editing.admin import view_on_site
+from articles.editing.admin_guards import view_on_site
 from articles.reader import converters, feeds  # noqa: F401 (converters registers <tagslug:>)
 from articles.reader.sitemaps import NewsSitemap, sitemaps
 from newsroom import auth

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.editing import revisions
-from articles.editing.admin import view_on_site
+from articles.editing.admin_guards import view_on_site
 from articles.models import (
     Article,
     ArticleEvent,
@@ -567,8 +567,8 @@ def test_a_writer_opens_her_own_story(w, route):
     assert client_for(w, "writer").get(rule.url(w, w.mine)).status_code == rule.answer
 
 
-# The site's URLs with "view on site" routed to articles.editing.admin.view_on_site, as the report
-# asks newsroom/urls.py to do.
+# The site's URLs with "view on site" routed to articles.editing.admin_guards.view_on_site, as
+# the report asks newsroom/urls.py to do.
 urlpatterns = [
     path("admin/r/<path:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site)),
     path("", include("newsroom.urls")),

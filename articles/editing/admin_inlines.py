@@ -1,0 +1,109 @@
+"""The story's parts in its admin form: bylines, sections, takeaways, credits, calls to action."""
+
+from adminsortable2.admin import (
+    CustomInlineFormSet,
+    SortableStackedInline,
+    SortableTabularInline,
+)
+from django.contrib.admin.widgets import AutocompleteSelect
+
+from articles.models import ArticleCallToAction, Byline, Credit, Section, Takeaway
+from articles.moderation import workflow
+
+
+class RowAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete box that shows the row's current choice without querying for it.
+
+    Django's box looks up its selected option with one query per row; a story with many
+    bylines would cost one query each.
+    """
+
+    known_objects: dict = {}
+
+    def optgroups(self, name, value, attr=None):
+        selected = [str(v) for v in value if v not in ("", None)]
+        if not selected or not all(pk in self.known_objects for pk in selected):
+            return super().optgroups(name, value, attr)
+        label = self.choices.field.label_from_instance
+        options = [
+            self.create_option(name, pk, label(self.known_objects[pk]), True, index)
+            for index, pk in enumerate(selected)
+        ]
+        return [(None, options, 0)]
+
+
+class RowObjectsFormSet(CustomInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if form.instance.pk:
+            for name, field in form.fields.items():
+                widget = getattr(field.widget, "widget", field.widget)
+                if isinstance(widget, RowAutocompleteSelect):
+                    related = getattr(form.instance, name)
+                    widget.known_objects = {str(related.pk): related}
+        return form
+
+
+class StoryPartInline:
+    """A part of a story: editable exactly when the story is (the workflow's rule)."""
+
+    extra = 0
+
+    def _story_editable(self, request, obj):
+        return obj is None or workflow.can_edit(request.user, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._story_editable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._story_editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._story_editable(request, obj)
+
+
+class AutocompleteRowsMixin:
+    """Sortable inline rows whose autocomplete fields cost no query per row."""
+
+    formset = RowObjectsFormSet
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.autocomplete_fields)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = RowAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class BylineInline(StoryPartInline, AutocompleteRowsMixin, SortableTabularInline):
+    model = Byline
+    autocomplete_fields = ["author"]
+    # No minimum: a first draft or an imported story saves without one. The quality gate
+    # (workflow.check_quality) warns at submit and publish.
+    verbose_name = "byline"
+    verbose_name_plural = "Bylines — drag to change the order names appear in"
+
+
+class SectionInline(StoryPartInline, SortableStackedInline):
+    model = Section
+    fields = ["heading", "body", "anchor"]
+    verbose_name_plural = "Sections — the first one without a heading is the intro"
+
+
+class TakeawayInline(StoryPartInline, SortableTabularInline):
+    model = Takeaway
+    verbose_name_plural = "Key takeaways — shown as a numbered list"
+
+
+class CreditInline(StoryPartInline, SortableTabularInline):
+    model = Credit
+    verbose_name_plural = "Credits — “Original article and inspiration provided by …”"
+
+
+class CallToActionInline(StoryPartInline, AutocompleteRowsMixin, SortableTabularInline):
+    model = ArticleCallToAction
+    autocomplete_fields = ["call_to_action"]
+    verbose_name_plural = "Calls to action — reusable blocks, placed in the story"
