@@ -99,7 +99,8 @@ def page_cache_on(request, settings):
             "default": {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
                 "LOCATION": "redis://127.0.0.1:6379/13",
-                "KEY_PREFIX": "newsroom-tests",
+                # Per process: two suites running at once must not share a generation.
+                "KEY_PREFIX": f"newsroom-tests-{os.getpid()}",
             }
         }
     settings.PAGE_CACHE_SECONDS = 300

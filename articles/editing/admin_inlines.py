@@ -82,7 +82,7 @@ class BylineInline(StoryPartInline, AutocompleteRowsMixin, SortableTabularInline
     model = Byline
     autocomplete_fields = ["author"]
     # No minimum: a first draft or an imported story saves without one. The quality gate
-    # (workflow.check_quality) warns at submit and publish.
+    # (quality.check_quality) warns at submit and publish.
     verbose_name = "byline"
     verbose_name_plural = "Bylines — drag to change the order names appear in"
 

@@ -9,7 +9,7 @@ from articles.editing.story_format import (
     decode_story,
     parse_story,
 )
-from articles.editing.validators import PictureField
+from articles.editing.uploads import PictureField
 from articles.models import Article, Notice, Tag
 
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from articles.delivery import rendering
 from articles.models import Article, PreviewLink, PreviewLinkVisit, SchedulerRun
-from articles.moderation import workflow
+from articles.moderation import quality, workflow
 from articles.moderation.forms import DecisionForm, PreviewLinkForm, ReviewerCommentForm
 
 Status = Article.Status
@@ -155,7 +155,7 @@ def render_review(request, article, form, link_form=None):
         {
             "article": article,
             "form": form,
-            "quality": workflow.check_quality(article),
+            "quality": quality.check_quality(article),
             "history": [
                 (event, workflow.event_label(event))
                 for event in article.events.select_related("actor")

@@ -11,23 +11,18 @@ history; every request-driven caller passes the signed-in user. The quality gate
 both: no publication goes around it.
 """
 
-import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
 from articles.delivery import cache as page_cache
-from articles.editing.validators import validate_button_label, validate_link_url
 from articles.models import EDIT_ANY, Article, ArticleEvent, SchedulerRun
-
-logger = logging.getLogger(__name__)
+from articles.moderation.emails import notify_writer
+from articles.moderation.quality import check_quality
 
 Status = Article.Status
 
@@ -153,61 +148,6 @@ class QualityGateFailed(WorkflowError):
         self.report = report
         problems = report.errors or report.warnings
         super().__init__("Not yet: " + " ".join(problems))
-
-
-@dataclass
-class QualityReport:
-    """What a story still lacks. Errors block; an editor may override warnings with a note."""
-
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and not self.warnings
-
-
-def check_quality(article: Article) -> QualityReport:
-    """List, in plain words, what the story is missing before review or publication."""
-    report = QualityReport()
-    if not any(section.body.strip() for section in article.sections.all()):
-        report.errors.append("Add at least one section with some text.")
-    if article.hero_image and not article.hero_alt.strip():
-        report.errors.append("Describe the hero image in its alt text.")
-    for credit in article.credits.all():
-        if not credit.name.strip():
-            report.errors.append(f"The credit “{credit.role}” needs a name.")
-    for placed in article.cta_placements.select_related("call_to_action"):
-        check_call_to_action(placed.call_to_action, report)
-    if not article.takeaways.exists():
-        report.warnings.append("There are no key takeaways.")
-    if not article.dek.strip():
-        report.warnings.append("There is no dek (the summary under the headline).")
-    if not article.bylines.exists():
-        report.warnings.append("There is no byline.")
-    return report
-
-
-def check_call_to_action(cta, report: QualityReport) -> None:
-    if not cta.url.strip() and not cta.button_label.strip():
-        # Text only is allowed (readers see no button), but it is seldom what was meant.
-        report.warnings.append(
-            f"The call to action “{cta.name}” has no link: readers see its text, no button."
-        )
-        return
-    try:
-        validate_link_url(cta.url)
-    except ValidationError:
-        report.errors.append(f"The call to action “{cta.name}” needs a working link.")
-    try:
-        if not cta.button_label.strip():
-            raise ValidationError("no label")
-        validate_button_label(cta.button_label)
-    except ValidationError:
-        report.errors.append(
-            f"The call to action “{cta.name}” needs a button label that says what happens "
-            "(“Book a consultation”, not “Click here”)."
-        )
 
 
 def is_owner(user, article: Article) -> bool:
@@ -339,7 +279,13 @@ def _move(article, transition, *, by, note, changes, now, actor_name=""):
     article.refresh_from_db(fields=["status", "published_at"])
     page_cache.invalidate()  # the update above sends no signal
     if transition.notifies:
-        transaction.on_commit(lambda: notify_writer(article, event), robust=True)
+        as_scheduled = by is None and actor_name == SCHEDULER
+        transaction.on_commit(
+            lambda: notify_writer(
+                article, event, label=transition.label, as_scheduled=as_scheduled
+            ),
+            robust=True,
+        )
     return article
 
 
@@ -410,47 +356,3 @@ def restore_from_trash(article: Article, *, by) -> None:
     Article.objects.filter(pk=article.pk).update(deleted_at=None)
     ArticleEvent.objects.create(article=article, actor=by, action="restore")
     page_cache.invalidate()
-
-
-def notify_writer(article: Article, event: ArticleEvent) -> None:
-    """Email the story's writer about a decision; a mail failure never undoes the decision."""
-    writer = article.created_by
-    if writer is None or not writer.email:
-        return
-    label = TRANSITIONS[event.action].label
-    link = settings.SITE_URL + reverse("desk:review", args=[article.pk])
-    lines = [
-        f"{event.who} chose “{label}” for your story “{article.headline}”.",
-        f"It is now {article.get_status_display().lower()}.",
-    ]
-    if event.actor is None and event.actor_name == SCHEDULER:
-        # Nobody chose anything just now: the time an editor set earlier came.
-        label = "Published as scheduled"
-        went_out = timezone.localtime(article.published_at)
-        lines = [
-            f"Your story “{article.headline}” went out at {went_out:%H:%M} on "
-            f"{went_out:%d %b %Y} as scheduled. It is now published."
-        ]
-    if article.status == Status.SCHEDULED:
-        lines.append(f"It goes out at {timezone.localtime(article.published_at):%d %b %Y %H:%M}.")
-    if event.note:
-        lines += ["", "Note:", event.note]
-    lines += ["", f"Open it on the desk: {link}"]
-    try:
-        send_mail(
-            # One line: a line break in a subject is a mail header injection, refused.
-            f"[{settings.SITE_NAME}] {label}: {' '.join(article.headline.split())}",
-            "\n".join(lines),
-            None,
-            [writer.email],
-        )
-    except Exception as error:
-        # The decision is committed already. No retry: a mail server that does not answer
-        # would keep the editor waiting once per try. The log names who was not told.
-        logger.exception(
-            "Could not email %s about story %s (%s: %s); the decision stands.",
-            writer.email,
-            article.pk,
-            type(error).__name__,
-            error,
-        )

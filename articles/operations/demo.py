@@ -195,6 +195,27 @@ def generate_articles(count: int, *, seed: int = 1, batch_size: int = 1000) -> i
     stories = [
         parse_story(p.read_text(encoding="utf-8")) for p in sorted(DEMO_STORIES_DIR.glob("*.txt"))
     ]
+    desks, authors, tags, cta = _generated_shared_rows()
+    first = Article.objects.count()
+    now = timezone.now()
+    made = 0
+    while made < count:
+        size = min(batch_size, count - made)
+        articles, parts = [], []
+        for offset in range(size):
+            number = first + made + offset + 1
+            story = rng.choice(stories)
+            articles.append(_generated_article(story, number, rng=rng, desks=desks, now=now))
+            parts.append(story)
+        Article.objects.bulk_create(articles)
+        _add_generated_parts(articles, parts, rng=rng, authors=authors, tags=tags, cta=cta)
+        refresh_search_vectors(Article.objects.filter(pk__in=[a.pk for a in articles]))
+        made += size
+    return made
+
+
+def _generated_shared_rows() -> tuple[list[Desk], list[Author], list[Tag], CallToAction]:
+    """Return the desks, reporters, tags and call to action the generated stories share."""
     desks = [
         Desk.objects.get_or_create(slug=name.lower(), defaults={"name": name})[0]
         for name in ["Local", "Science", "Media", "Business", "Culture", "Sport"]
@@ -215,67 +236,60 @@ def generate_articles(count: int, *, seed: int = 1, batch_size: int = 1000) -> i
             "url": "https://newsroom.example/briefing",
         },
     )[0]
-    first = Article.objects.count()
-    now = timezone.now()
-    made = 0
-    while made < count:
-        size = min(batch_size, count - made)
-        articles, parts = [], []
-        for offset in range(size):
-            number = first + made + offset + 1
-            story = rng.choice(stories)
-            headline = f"{story.headline} ({number})"
-            body = " ".join(p for section in story.sections for p in section.paragraphs)
-            articles.append(
-                Article(
-                    headline=headline,
-                    slug=f"generated-{number}",
-                    dek=story.sections[0].paragraphs[0][:290],
-                    desk=rng.choice(desks),
-                    status=Article.Status.PUBLISHED,
-                    published_at=now - timedelta(minutes=rng.randrange(1, 60 * 24 * 365 * 3)),
-                    closing="".join(f"<p>{p}</p>" for p in story.closing),
-                    body_text=body,
-                    takeaways_text=" ".join(story.takeaways),
-                    word_count=len(body.split()),
-                )
-            )
-            parts.append(story)
-        Article.objects.bulk_create(articles)
-        Section.objects.bulk_create(
-            Section(
-                article=article,
-                position=position,
-                heading=section.heading,
-                anchor=slugify(section.heading)[:70],
-                body="".join(f"<p>{p}</p>" for p in section.paragraphs),
-            )
-            for article, story in zip(articles, parts, strict=True)
-            for position, section in enumerate(story.sections)
+    return desks, authors, tags, cta
+
+
+def _generated_article(story, number: int, *, rng, desks, now) -> Article:
+    """Return an unsaved published story made from a demo story's text."""
+    headline = f"{story.headline} ({number})"
+    body = " ".join(p for section in story.sections for p in section.paragraphs)
+    return Article(
+        headline=headline,
+        slug=f"generated-{number}",
+        dek=story.sections[0].paragraphs[0][:290],
+        desk=rng.choice(desks),
+        status=Article.Status.PUBLISHED,
+        published_at=now - timedelta(minutes=rng.randrange(1, 60 * 24 * 365 * 3)),
+        closing="".join(f"<p>{p}</p>" for p in story.closing),
+        body_text=body,
+        takeaways_text=" ".join(story.takeaways),
+        word_count=len(body.split()),
+    )
+
+
+def _add_generated_parts(articles, parts, *, rng, authors, tags, cta) -> None:
+    """Add the sections, takeaways, credits, bylines, tags and call to action of each story."""
+    Section.objects.bulk_create(
+        Section(
+            article=article,
+            position=position,
+            heading=section.heading,
+            anchor=slugify(section.heading)[:70],
+            body="".join(f"<p>{p}</p>" for p in section.paragraphs),
         )
-        Takeaway.objects.bulk_create(
-            Takeaway(article=article, position=position, text=text)
-            for article, story in zip(articles, parts, strict=True)
-            for position, text in enumerate(story.takeaways)
-        )
-        Credit.objects.bulk_create(
-            Credit(article=article, role=c.role, name=c.name, organisation=c.organisation)
-            for article, story in zip(articles, parts, strict=True)
-            for c in story.credits
-        )
-        Byline.objects.bulk_create(
-            Byline(article=article, author=author, position=position)
-            for article in articles
-            for position, author in enumerate(rng.sample(authors, rng.randint(1, 2)))
-        )
-        TaggedArticle.objects.bulk_create(
-            TaggedArticle(content_object=article, tag=tag)
-            for article in articles
-            for tag in rng.sample(tags, rng.randint(1, 4))
-        )
-        ArticleCallToAction.objects.bulk_create(
-            ArticleCallToAction(article=article, call_to_action=cta) for article in articles
-        )
-        refresh_search_vectors(Article.objects.filter(pk__in=[a.pk for a in articles]))
-        made += size
-    return made
+        for article, story in zip(articles, parts, strict=True)
+        for position, section in enumerate(story.sections)
+    )
+    Takeaway.objects.bulk_create(
+        Takeaway(article=article, position=position, text=text)
+        for article, story in zip(articles, parts, strict=True)
+        for position, text in enumerate(story.takeaways)
+    )
+    Credit.objects.bulk_create(
+        Credit(article=article, role=c.role, name=c.name, organisation=c.organisation)
+        for article, story in zip(articles, parts, strict=True)
+        for c in story.credits
+    )
+    Byline.objects.bulk_create(
+        Byline(article=article, author=author, position=position)
+        for article in articles
+        for position, author in enumerate(rng.sample(authors, rng.randint(1, 2)))
+    )
+    TaggedArticle.objects.bulk_create(
+        TaggedArticle(content_object=article, tag=tag)
+        for article in articles
+        for tag in rng.sample(tags, rng.randint(1, 4))
+    )
+    ArticleCallToAction.objects.bulk_create(
+        ArticleCallToAction(article=article, call_to_action=cta) for article in articles
+    )

@@ -25,7 +25,7 @@ from django.test import RequestFactory
 from PIL import Image, ImageCms, ImageSequence, PngImagePlugin, features
 
 from articles.editing.forms import ArticleAdminForm
-from articles.editing.validators import (
+from articles.editing.uploads import (
     MAX_IMAGE_FRAMES,
     PictureField,
     validate_image_upload,

@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from articles.models import Article, ArticleEvent, SchedulerRun
-from articles.moderation import workflow
+from articles.moderation import emails, workflow
+from articles.moderation.quality import check_quality
 from tests.factories import make_article, make_cta
 
 pytestmark = pytest.mark.django_db
@@ -127,7 +128,7 @@ def test_quality_gate_requires_a_working_link_on_every_call_to_action(editor, wr
     article = story_in(Status.APPROVED, owner=writer, ctas=0)
     cta = make_cta(name="No link", button_label="Book a call", url="")
     article.cta_placements.create(call_to_action=cta)
-    report = workflow.check_quality(article)
+    report = check_quality(article)
     assert "The call to action “No link” needs a working link." in report.errors
 
 
@@ -193,7 +194,7 @@ def test_a_mail_failure_does_not_undo_the_decision(
     def broken(*args, **kwargs):
         raise ConnectionRefusedError("SMTP is down")
 
-    monkeypatch.setattr(workflow, "send_mail", broken)
+    monkeypatch.setattr(emails, "send_mail", broken)
     article = story_in(Status.IN_REVIEW, owner=writer)
     with django_capture_on_commit_callbacks(execute=True):
         workflow.take("approve", article, by=editor)
@@ -303,7 +304,7 @@ def test_the_quality_gate_stops_a_system_actor_too():
 def test_a_call_to_action_without_a_link_is_a_warning_not_an_error(editor, writer):
     article = story_in(Status.APPROVED, owner=writer, ctas=0)
     article.cta_placements.create(call_to_action=make_cta(name="Text only"))
-    report = workflow.check_quality(article)
+    report = check_quality(article)
     assert report.errors == []
     assert "The call to action “Text only” has no link: readers see its text, no button." in (
         report.warnings

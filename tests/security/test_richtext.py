@@ -19,12 +19,14 @@ from articles.editing.story_format import parse_story
 from articles.editing.validators import validate_link_url
 from articles.models import Article, Author, CallToAction, Credit, Section, sanitize_rich_text
 from articles.moderation import workflow
+from articles.moderation.quality import check_quality
 from tests.factories import make_article, make_cta
 from tests.security.test_xss import injected_markup, inline_rows
 
 pytestmark = pytest.mark.django_db
 
-# What the editor's toolbar can make (articles/models/text.py RICH_TEXT_EXTENSIONS), and nothing else.
+# What the editor's toolbar can make (RICH_TEXT_EXTENSIONS in articles/models/text.py), and
+# nothing else.
 ALLOWED_TAGS = {"p", "strong", "em", "a", "ul", "ol", "li", "blockquote", "br"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title", "rel"}, "ol": {"type", "data-type", "start"}}
 LINK_SCHEMES = {"http", "https", "mailto", "tel"}
@@ -420,7 +422,7 @@ def test_quality_gate_takes_a_call_to_action_linking_to_a_path_on_this_site():
     article = make_article(ctas=0)
     cta = make_cta(button_label="Join the newsletter", url="/newsletter/")
     article.cta_placements.create(call_to_action=cta)
-    assert workflow.check_quality(article).errors == []
+    assert check_quality(article).errors == []
 
 
 def test_canonical_link_to_an_original_on_this_site_is_absolute(client):

@@ -3,7 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import filesizeformat
 
-from articles.operations.backup import BackupError, backup
+from articles.operations.backup import backup
+from articles.operations.backup_format import BackupError
 
 
 class Command(BaseCommand):

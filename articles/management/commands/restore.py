@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.operations.backup import BackupError, read_archive, restore
+from articles.operations.backup_format import BackupError, read_archive
+from articles.operations.restore import restore
 
 
 class Command(BaseCommand):

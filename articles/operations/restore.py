@@ -1,0 +1,284 @@
+"""Restore a backup archive: check it, load its rows in one transaction, put its media back."""
+
+import hashlib
+import os
+import shutil
+import tarfile
+import tempfile
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core import serializers
+from django.core.cache import caches
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.management.color import no_style
+from django.core.serializers.base import DeserializationError
+from django.db import DatabaseError, connection, transaction
+
+from articles.delivery import cache as page_cache
+from articles.models import Article, refresh_search_vectors
+from articles.operations.backup_format import (
+    CHUNK_SIZE,
+    MATCHED_BY_NAME,
+    MEDIA_PREFIX,
+    STAGING_PREFIX,
+    BackupError,
+    VerifiedArchive,
+    applied_migrations,
+    archive_members,
+    backed_up_models,
+    is_inside,
+    media_path,
+    one_line,
+    read_archive,
+    sha256_of,
+    stored_models,
+)
+
+# What `restore --force` leaves in place: everything else is replaced by the backup's rows.
+KEPT_BY_FORCE = {"contenttypes.contenttype", "auth.permission"}
+
+
+@dataclass
+class RestoreResult:
+    counts: dict[str, int]
+    media_files: int
+    created_at: str
+    django_version: str
+
+
+def database_contents() -> dict[str, int]:
+    """Return the rows per model the database holds beyond what `migrate` makes."""
+    counts = {}
+    for model in backed_up_models():
+        label = model._meta.label_lower
+        if label not in MATCHED_BY_NAME:
+            if count := model._base_manager.count():
+                counts[label] = count
+    return counts
+
+
+# Named first when saying what a database holds: what an operator recognises at a glance.
+HEADLINE_MODELS = ["articles.article", "auth.user"]
+
+
+def _describe(counts: dict[str, int], limit: int = 8) -> str:
+    """Return "3 articles.article, 2 auth.user, 12 articles.section, …"."""
+
+    def importance(label):
+        headline = (
+            HEADLINE_MODELS.index(label) if label in HEADLINE_MODELS else len(HEADLINE_MODELS)
+        )
+        return headline, -counts[label], label
+
+    order = sorted(counts, key=importance)
+    parts = [f"{counts[label]} {label}" for label in order]
+    more = f" and {len(parts) - limit} more" if len(parts) > limit else ""
+    return ", ".join(parts[:limit]) + more
+
+
+def _destination(media_root: Path, name: str) -> Path:
+    destination = media_root / media_path(name)
+    # A link inside MEDIA_ROOT (a folder pointing elsewhere) must not carry a file out.
+    if not is_inside(destination, media_root):
+        raise BackupError(
+            f"refusing the archive: {name!r} would be written outside MEDIA_ROOT through a link"
+        )
+    return destination
+
+
+def media_clashes(archive: VerifiedArchive, destinations: dict[str, Path]) -> list[str]:
+    """Return the archive's media files that exist in MEDIA_ROOT with different content."""
+    clashes = []
+    for name, entry in sorted(archive.media.items()):
+        destination = destinations[name]
+        if destination.is_symlink() or destination.exists():
+            if not destination.is_file() or sha256_of(destination) != entry["sha256"]:
+                clashes.append(name.removeprefix(MEDIA_PREFIX))
+    return clashes
+
+
+def _check_migrations(manifest: dict) -> None:
+    applied = applied_migrations()
+    if not applied:
+        raise BackupError("the database has no tables yet: run `manage.py migrate` first")
+    missing = sorted(set(manifest.get("migrations", [])) - set(applied))
+    if missing:
+        raise BackupError(
+            "the backup was made by a newer version of Newsroom; this database lacks "
+            f"migrations {', '.join(missing[:3])}{' and more' if len(missing) > 3 else ''} "
+            "(upgrade the code and run `manage.py migrate` first)"
+        )
+
+
+def _stage_media(path: Path, archive: VerifiedArchive, media_root: Path) -> Path:
+    """Copy the archive's media into a folder inside MEDIA_ROOT, checking each file again."""
+    media_root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=media_root))
+    try:
+        for member, file in archive_members(path):
+            if member.name not in archive.media:
+                continue
+            target = staging / media_path(member.name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            digest = hashlib.sha256()
+            with target.open("wb") as out:
+                while chunk := file.read(CHUNK_SIZE):
+                    digest.update(chunk)
+                    out.write(chunk)
+            os.utime(target, (member.mtime, member.mtime))
+            # The archive was read once already; this catches it changing in between.
+            if digest.hexdigest() != archive.media[member.name]["sha256"]:
+                raise BackupError(f"{path} changed during the restore; nothing was restored")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def _sign_everyone_out() -> None:
+    """Forget the cached copies of the sessions the database is about to lose.
+
+    A restored user id may now belong to someone else, so `restore --force` deletes every
+    session; with the cached_db engine (used with Redis) the cache would keep them alive.
+    """
+    if not apps.is_installed("django.contrib.sessions"):
+        return
+    from django.contrib.sessions.models import Session
+
+    prefix = getattr(import_module(settings.SESSION_ENGINE).SessionStore, "cache_key_prefix", None)
+    if prefix is None:
+        return
+    keys = [prefix + key for key in Session.objects.values_list("session_key", flat=True)]
+    session_cache = caches[settings.SESSION_CACHE_ALIAS]
+    transaction.on_commit(lambda: session_cache.delete_many(keys))
+
+
+def _empty_database() -> None:
+    # Sessions go too: see _sign_everyone_out().
+    _sign_everyone_out()
+    tables = set()
+    for model in stored_models(leaving_out=KEPT_BY_FORCE):
+        tables.add(model._meta.db_table)
+        tables.update(
+            m2m.remote_field.through._meta.db_table
+            for m2m in model._meta.local_many_to_many
+            if m2m.remote_field.through._meta.auto_created
+        )
+    # DELETE rather than TRUNCATE: foreign keys are checked at the end of the transaction,
+    # and PostgreSQL refuses TRUNCATE while such checks are pending. The table names come
+    # from the models, never from the archive, and are quoted by the database backend.
+    with connection.cursor() as cursor:
+        for table in sorted(tables):
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")  # nosec B608
+
+
+def _load(objects: list) -> dict[str, int]:
+    counts, deferred = Counter(), []
+    for item in serializers.deserialize("python", objects, handle_forward_references=True):
+        label = item.object._meta.label_lower
+        # The tables are empty, so every row is new: insert it straight away instead of
+        # trying an UPDATE first, which halves the queries. A group matched by name may
+        # already be there, and is updated.
+        item.save(force_insert=label not in MATCHED_BY_NAME)
+        if item.deferred_fields:
+            deferred.append(item)
+        counts[label] += 1
+    for item in deferred:
+        item.save_deferred_fields()
+    return dict(counts)
+
+
+def _reset_sequences(model_list) -> None:
+    # Rows came in with their own ids; without this PostgreSQL would hand out ids from
+    # wherever its counters stood, and the next new story would clash with a restored one.
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), model_list):
+            cursor.execute(sql)
+
+
+def _check_database(archive: VerifiedArchive, *, force: bool) -> None:
+    """Refuse a database that lacks the backup's migrations, or has content without --force."""
+    try:
+        _check_migrations(archive.manifest)
+        existing = database_contents()
+    except DatabaseError as error:
+        raise BackupError(
+            f"the database is not ready (run `manage.py migrate` first): {one_line(error)}"
+        ) from None
+    if existing and not force:
+        raise BackupError(
+            f"the database is not empty ({_describe(existing)}); restore into a freshly "
+            "migrated database, or use --force to replace everything in it"
+        )
+
+
+def _check_media(archive: VerifiedArchive, media_root: Path, *, force: bool) -> dict[str, Path]:
+    """Return where each media file goes; refuse to overwrite different files without --force."""
+    destinations = {name: _destination(media_root, name) for name in archive.media}
+    clashes = [] if force else media_clashes(archive, destinations)
+    if clashes:
+        raise BackupError(
+            f"{len(clashes)} files in MEDIA_ROOT differ from the backup's "
+            f"({', '.join(clashes[:3])}); use --force to overwrite them"
+        )
+    return destinations
+
+
+def restore(path, *, force: bool = False, media_root=None) -> RestoreResult:
+    """Check the archive, then load its rows (all or nothing) and put its media files back."""
+    path = Path(path)
+    media_root = Path(media_root or settings.MEDIA_ROOT)
+    archive = read_archive(path)
+    _check_database(archive, force=force)
+    destinations = _check_media(archive, media_root, force=force)
+    try:
+        staging = _stage_media(path, archive, media_root)
+    except (OSError, tarfile.TarError, EOFError, zlib.error) as error:
+        raise BackupError(
+            f"could not copy the media files into MEDIA_ROOT, nothing was restored: "
+            f"{one_line(error)}"
+        ) from None
+    try:
+        with transaction.atomic():
+            if force:
+                _empty_database()
+            counts = _load(archive.objects)
+            connection.check_constraints()
+            _reset_sequences(backed_up_models())
+            refresh_search_vectors(Article.objects.all())
+            page_cache.invalidate()
+            # Last, so a failure above leaves MEDIA_ROOT as it was.
+            for name, destination in sorted(destinations.items()):
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / media_path(name), destination)
+    except (
+        DatabaseError,
+        DeserializationError,
+        ValidationError,
+        ObjectDoesNotExist,
+        LookupError,
+        ValueError,
+        TypeError,
+    ) as error:
+        raise BackupError(
+            f"could not load {path}, nothing was restored: {one_line(error)}"
+        ) from None
+    except OSError as error:
+        raise BackupError(
+            "could not put the media files in place, so the database was left as it was "
+            f"(some files may already be replaced): {one_line(error)}"
+        ) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return RestoreResult(
+        counts=counts,
+        media_files=len(archive.media),
+        created_at=str(archive.manifest.get("created_at", "?")),
+        django_version=str(archive.manifest.get("django_version", "?")),
+    )
