@@ -5,7 +5,7 @@ each at MAX_IMAGE_UPLOAD_BYTES and its text fields. Anything bigger could only b
 once read (a 2 GB upload would first be written to disk), so it is answered 413 from its
 Content-Length alone. A picture over its own limit but within this one reaches the form,
 which says which picture is too big. bench/nginx.conf's client_max_body_size is the same
-number (tests/test_uploads.py checks it), so nginx neither refuses what the app takes nor
+number (tests/editing/test_uploads.py checks it), so nginx neither refuses what the app takes nor
 passes on what it refuses.
 """
 

@@ -277,7 +277,7 @@ X_FRAME_OPTIONS = "DENY"
 # Content Security Policy, enforced everywhere (reader pages, desk, admin): only this site's
 # own scripts, styles, pictures and fonts. The only inline script is the admin's import map,
 # allowed by nonce. The inline styles allowed by hash are the 500 page's (it must render with
-# nothing else working; tests/test_security_headers.py checks the hash against the file) and
+# nothing else working; tests/security/test_headers.py checks the hash against the file) and
 # the one the rich-text editor injects. The 503 page sends its own policy
 # (newsroom/middleware.py).
 INLINE_STYLE_HASHES = [

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from articles.models import Article
+from articles.models import Article, CallToAction
 from tests.conftest import CHROMIUM
 from tests.factories import make_article, make_author, make_user
 
@@ -224,3 +224,57 @@ def test_copy_button_selects_the_address_where_the_clipboard_api_is_missing(
     assert address.evaluate("field => field.selectionEnd - field.selectionStart") == len(
         address.input_value()
     )
+
+
+def staff_screen_passes_axe(page, selector):
+    """axe on the part of a staff screen this project draws (the admin's own frame aside)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context=selector)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_editor_signs_in_and_lands_on_the_page_the_link_named(page, live_server):
+    editor = make_user("edgar", groups=["Editor"])
+    editor.set_password("a long demo password")
+    editor.save()
+    page.goto(live_server.url + reverse("admin:login") + "?next=" + reverse("desk:index"))
+    page.get_by_label("Username").fill("edgar")
+    page.get_by_label("Password").fill("a long demo password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(live_server.url + reverse("desk:index"))
+
+
+def test_chief_moves_a_story_to_the_trash_and_is_told_so(page, live_server, client):
+    article = make_article(headline="A story to retire")
+    log_in(page, live_server, client, make_user("charlotte", groups=["Chief"]))
+    page.goto(live_server.url + reverse("admin:articles_article_delete", args=[article.pk]))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Move this story to the trash?")
+    staff_screen_passes_axe(page, "#content")
+    page.get_by_role("button", name="Yes, move it to the trash").click()
+    article.refresh_from_db()
+    assert article.deleted_at is not None
+
+
+def test_editor_is_told_at_once_that_a_vague_button_label_will_not_do(page, live_server, client):
+    log_in(page, live_server, client, make_user("edgar", groups=["Editor"]))
+    page.goto(live_server.url + reverse("admin:articles_calltoaction_add"))
+    page.get_by_label("Internal name").fill("Strategists — consultation")
+    page.get_by_label("Text").fill("Connect with one of our AI Strategists today.")
+    page.get_by_label("Button label").fill("Click here")
+    page.get_by_label("Link").fill("https://example.com/book")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".errorlist")).to_contain_text("Say what happens when readers press it")
+    assert not CallToAction.objects.exists()
+
+
+def test_desk_review_page_with_its_preview_links_passes_axe(page, live_server, client):
+    editor = make_user("edgar", groups=["Editor"])
+    article = make_article(status=Article.Status.IN_REVIEW, published_at=None)
+    article.preview_links.create(
+        label="Our lawyer", created_by=editor, expires_at=timezone.now() + timedelta(days=2)
+    )
+    log_in(page, live_server, client, editor)
+    page.goto(live_server.url + reverse("desk:review", args=[article.pk]))
+    expect(page.get_by_role("button", name="Copy the address for Our lawyer")).to_be_visible()
+    staff_screen_passes_axe(page, "body")

@@ -2,7 +2,7 @@
 
 On PostgreSQL: full-text search with English stemming, weighted headline (A) > dek and
 takeaways (B) > body (C), ranked, with highlighted snippets. On SQLite: the same, from an
-FTS5 index (migration 0007) with Porter stemming and bm25 ranking. Both match whole words
+FTS5 index (migration 0006) with Porter stemming and bm25 ranking. Both match whole words
 and take any text a reader types: websearch syntax on PostgreSQL tolerates stray quotes and
 operators; on SQLite each word is quoted, so nothing a reader types is FTS5 syntax.
 """
