@@ -21,10 +21,6 @@ def notify_writer(article: Article, event: ArticleEvent, *, label: str, as_sched
     if writer is None or not writer.email:
         return
     link = settings.SITE_URL + reverse("desk:review", args=[article.pk])
-    lines = [
-        f"{event.who} chose “{label}” for your story “{article.headline}”.",
-        f"It is now {article.get_status_display().lower()}.",
-    ]
     if as_scheduled:
         # Nobody chose anything just now: the time an editor set earlier came.
         label = "Published as scheduled"
@@ -32,6 +28,11 @@ def notify_writer(article: Article, event: ArticleEvent, *, label: str, as_sched
         lines = [
             f"Your story “{article.headline}” went out at {went_out:%H:%M} on "
             f"{went_out:%d %b %Y} as scheduled. It is now published."
+        ]
+    else:
+        lines = [
+            f"{event.who} chose “{label}” for your story “{article.headline}”.",
+            f"It is now {article.get_status_display().lower()}.",
         ]
     if article.status == Article.Status.SCHEDULED:
         lines.append(f"It goes out at {timezone.localtime(article.published_at):%d %b %Y %H:%M}.")
@@ -47,8 +48,8 @@ def notify_writer(article: Article, event: ArticleEvent, *, label: str, as_sched
             [writer.email],
         )
     except Exception as error:
-        # The decision is committed already. No retry: a mail server that does not answer
-        # would keep the editor waiting once per try. The log names who was not told.
+        # The decision is committed already; a message that cannot even be written (the
+        # mail server's own failures are logged by newsroom/mail.py) must not undo it.
         logger.exception(
             "Could not email %s about story %s (%s: %s); the decision stands.",
             writer.email,
