@@ -6,9 +6,8 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        # Registers the system checks, connects the cache-invalidation signals, and registers
-        # the admin: Django's autodiscovery looks only for articles/admin.py, and the story's
-        # admin and the library's (authors, desks, tags, staff …) live with the editing code.
+        # Registers the system checks and the admin: Django's autodiscovery looks only for
+        # articles/admin.py, and the story's admin and the library's (authors, desks, tags,
+        # staff …) live with the editing code.
         from articles import checks  # noqa: F401
-        from articles.delivery import signals  # noqa: F401
         from articles.editing import admin, library_admin  # noqa: F401

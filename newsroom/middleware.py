@@ -1,20 +1,29 @@
-"""While the database cannot be reached, answer with a static 503 page, not a traceback.
+"""The site's answers for requests it cannot serve: a database that is down or too slow
+(503), and a body too large to read (413). Both come before any view runs.
 
-A stopped PostgreSQL raises OperationalError (or InterfaceError on a connection that has
-gone) wherever the first query happens: in a view, while a template renders, or in another
+**503.** A stopped PostgreSQL raises OperationalError (or InterfaceError on a connection that
+has gone) wherever the first query happens: in a view, while a template renders, or in another
 middleware, such as SessionMiddleware saving the session. Views and templates reach
 process_exception. Django turns an error raised inside another middleware into a 500
 response before any outer middleware sees it, so got_request_exception (sent while that
 error is being handled) marks the request, and __call__ swaps the 500 for the 503.
 
 A database that hangs or crawls instead of refusing is given a few seconds per request in
-all (DATABASE_SECONDS, counted by newsroom/postgresql/base.py), then answered the same way,
-so a worker is never held until gunicorn kills it.
+all (DATABASE_SECONDS, the request's Budget, counted by newsroom/postgresql/base.py), then
+answered the same way, so a worker is never held until gunicorn kills it.
 
 Nothing here touches the database or the template engine: the page is read from
 templates/503.html once, at start-up. Retry-After tells browsers, crawlers and load
 balancers when to come back. The next request connects afresh, so the site recovers by
 itself when the database returns.
+
+**413.** The largest form the site takes is a story in the admin, with its hero and sharing
+pictures each at MAX_IMAGE_UPLOAD_BYTES and its text fields. Anything bigger could only be
+refused once read (a 2 GB upload would first be written to disk), so it is answered 413 from
+its Content-Length alone. A picture over its own limit but within this one reaches the form,
+which says which picture is too big. bench/nginx.conf's client_max_body_size is the same
+number (tests/editing/test_uploads.py checks it), so nginx neither refuses what the app takes
+nor passes on what it refuses.
 """
 
 import base64
@@ -22,14 +31,16 @@ import hashlib
 import logging
 import re
 import sys
+import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
+from django.conf import settings
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.http import HttpResponse
-
-from newsroom.postgresql.base import request_budget
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +59,43 @@ POLICY = (
     f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
+
+
+class DatabaseTooSlow(OperationalError):
+    """The database did not answer within the request's budget."""
+
+
+class Budget:
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.left = seconds
+
+    @contextmanager
+    def spend(self):
+        """Charge the time the block takes; refuse to start once nothing is left."""
+        if self.left <= 0:
+            raise DatabaseTooSlow(self.message())
+        started = time.monotonic()
+        try:
+            yield self.left
+        finally:
+            self.left -= time.monotonic() - started
+
+    def message(self) -> str:
+        return f"the database did not answer within this request's {self.seconds:g} seconds"
+
+
+current_budget: ContextVar[Budget | None] = ContextVar("database_budget", default=None)
+
+
+@contextmanager
+def request_budget(seconds: float):
+    """Let the database calls in this block wait for the server this long in all."""
+    token = current_budget.set(Budget(seconds))
+    try:
+        yield
+    finally:
+        current_budget.reset(token)
 
 
 def unavailable(request, error) -> HttpResponse:
@@ -92,3 +140,49 @@ class DatabaseUnavailableMiddleware:
         if isinstance(exception, DATABASE_ERRORS):
             return unavailable(request, exception)
         return None
+
+
+# The story form's pictures: hero and sharing image.
+PICTURES_PER_FORM = 2
+# The rest of the form: more than the 2.5 MB of text fields Django reads at most
+# (DATA_UPLOAD_MAX_MEMORY_SIZE), with room for the multipart framing.
+FORM_FIELDS_BYTES = 4 * 1024 * 1024
+
+
+def max_request_bytes() -> int:
+    """Return the largest request body the site reads."""
+    return PICTURES_PER_FORM * settings.MAX_IMAGE_UPLOAD_BYTES + FORM_FIELDS_BYTES
+
+
+def megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+
+
+class RequestSizeLimitMiddleware:
+    """Answer 413 to a request whose Content-Length is over the limit; last in MIDDLEWARE,
+    so the page gets the site's security headers, and still before any view reads the body."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body at all then
+        if length > max_request_bytes():
+            return too_large()
+        return self.get_response(request)
+
+
+def too_large() -> HttpResponse:
+    # No "Connection: close": WSGI leaves that to the server. gunicorn's sync workers close
+    # every connection after its answer, so the rest of the body is never read.
+    picture, total = settings.MAX_IMAGE_UPLOAD_BYTES, max_request_bytes()
+    return HttpResponse(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Too large</title>'
+        "</head><body><h1>This upload is too large</h1>"
+        f"<p>Pictures may be at most {megabytes(picture)} each, and everything sent at once "
+        f"at most {megabytes(total)}. Make the picture smaller and try again.</p></body></html>",
+        status=413,
+    )

@@ -100,8 +100,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    # A body over the upload limits is refused with 413 before it is read (newsroom/limits.py).
-    "newsroom.limits.RequestSizeLimitMiddleware",
+    # A body over the upload limits is refused with 413 before it is read (newsroom/middleware.py).
+    "newsroom.middleware.RequestSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -228,7 +228,7 @@ STORAGES = {
 }
 # Pictures larger than this are refused by the image validator with a form error. A request
 # larger than the story form with two such pictures is refused with 413 before it is read
-# (newsroom/limits.py); bench/nginx.conf's client_max_body_size says the same.
+# (newsroom/middleware.py); bench/nginx.conf's client_max_body_size says the same.
 MAX_IMAGE_UPLOAD_BYTES = env_int("MAX_IMAGE_UPLOAD_BYTES", 10 * 1024 * 1024)
 
 # Console email in development; SMTP_HOST switches to a real server.
@@ -258,8 +258,8 @@ else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
 LOGIN_URL = "admin:login"
-# A login without a (safe) next= address lands on the desk, not on a missing profile page.
-LOGIN_REDIRECT_URL = "desk:index"
+# A login without a (safe) next= address lands on the review queues, not on a missing profile page.
+LOGIN_REDIRECT_URL = "review:index"
 # Staff reset links are valid for an hour, not Django's three days.
 PASSWORD_RESET_TIMEOUT = 60 * 60
 
@@ -293,7 +293,7 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
-    "frame-src": [CSP.SELF],  # the desk frames its own story preview
+    "frame-src": [CSP.SELF],  # the review page frames its own story preview
     "frame-ancestors": [CSP.NONE],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],

@@ -3,13 +3,14 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.templatetags.static import static as static_url
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView, TemplateView
 
 from articles.delivery.cache import reader_page
 from articles.editing.admin_guards import view_on_site
-from articles.reader import converters, feeds  # noqa: F401 (converters registers <tagslug:>)
+from articles.moderation.urls import legacy_urlpatterns
+from articles.reader import feeds
 from articles.reader.sitemaps import NewsSitemap, sitemaps
 from newsroom import auth
 
@@ -54,13 +55,21 @@ urlpatterns = [
         "favicon.ico",
         RedirectView.as_view(url=lazy(static_url, str)("img/favicon.svg"), permanent=True),
     ),
-    path("desk/", include("articles.moderation.urls")),
+    path("review/", include("articles.moderation.urls")),
+    *legacy_urlpatterns,  # /desk/… → /review/…, for old bookmarks
     path("feeds/rss/", reader_page(feeds.LatestStoriesFeed()), name="feed_rss"),
     path("feeds/atom/", reader_page(feeds.LatestStoriesAtomFeed()), name="feed_atom"),
     path("feeds/desks/<slug:slug>/rss/", reader_page(feeds.DeskFeed()), name="desk_feed_rss"),
     path("feeds/desks/<slug:slug>/atom/", reader_page(feeds.DeskAtomFeed()), name="desk_feed_atom"),
-    path("feeds/tags/<tagslug:slug>/rss/", reader_page(feeds.TagFeed()), name="tag_feed_rss"),
-    path("feeds/tags/<tagslug:slug>/atom/", reader_page(feeds.TagAtomFeed()), name="tag_feed_atom"),
+    # Tag slugs as in articles/reader/urls.py.
+    re_path(
+        r"^feeds/tags/(?P<slug>[-\w]+)/rss/$", reader_page(feeds.TagFeed()), name="tag_feed_rss"
+    ),
+    re_path(
+        r"^feeds/tags/(?P<slug>[-\w]+)/atom/$",
+        reader_page(feeds.TagAtomFeed()),
+        name="tag_feed_atom",
+    ),
     path("feeds/authors/<slug:slug>/rss/", reader_page(feeds.AuthorFeed()), name="author_feed_rss"),
     path(
         "feeds/authors/<slug:slug>/atom/",

@@ -132,3 +132,23 @@ def inline_rows(prefix, rows, initial=0):
     for index, row in enumerate(rows):
         data |= {f"{prefix}-{index}-{name}": value for name, value in row.items()}
     return data
+
+
+def call_to_action_form(**fields):
+    """The call-to-action admin form as it POSTs a block with no dates and no UTM tags."""
+    data = {
+        "name": "Consultation",
+        "text": "Talk to one of our strategists.",
+        "organisation": "",
+        "button_label": "Book a consultation",
+        "url": "",
+        "starts_at_0": "",
+        "starts_at_1": "",
+        "ends_at_0": "",
+        "ends_at_1": "",
+        "utm_source": "",
+        "utm_medium": "",
+        "utm_campaign": "",
+        "_save": "Save",
+    }
+    return data | fields

@@ -119,7 +119,7 @@ def test_editor_writes_a_story_with_every_part_in_the_admin(page, live_server, c
     assert article.revisions.count() == 1
 
 
-def test_editor_requests_changes_on_the_desk(page, live_server, client, mailoutbox):
+def test_editor_requests_changes_on_the_review_page(page, live_server, client, mailoutbox):
     writer = make_user("wendy", groups=["Writer"])
     editor = make_user("edgar", groups=["Editor"])
     article = make_article(
@@ -129,7 +129,7 @@ def test_editor_requests_changes_on_the_desk(page, live_server, client, mailoutb
         created_by=writer,
     )
     log_in(page, live_server, client, editor)
-    page.goto(live_server.url + reverse("desk:index"))
+    page.goto(live_server.url + reverse("review:index"))
     page.get_by_role("link", name="A story waiting for review").first.click()
     frame = page.frame_locator("iframe")
     expect(frame.get_by_role("heading", level=1)).to_have_text("A story waiting for review")
@@ -182,7 +182,7 @@ def test_outside_reviewer_comments_through_a_preview_link(page, live_server, cli
     )
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     log_in(page, live_server, client, make_user("edgar", groups=["Editor"]))
-    page.goto(live_server.url + reverse("desk:review", args=[article.pk]))
+    page.goto(live_server.url + reverse("review:story", args=[article.pk]))
     page.get_by_label("For whom").fill("Our lawyer")
     page.get_by_role("button", name="Create a preview link").click()
     page.get_by_role("button", name="Copy the address for Our lawyer").click()
@@ -199,7 +199,7 @@ def test_outside_reviewer_comments_through_a_preview_link(page, live_server, cli
     expect(page.get_by_text("Thank you: the editors have your comment.")).to_be_visible()
 
     log_in(page, live_server, client, make_user("edna", groups=["Editor"]))
-    page.goto(live_server.url + reverse("desk:review", args=[article.pk]))
+    page.goto(live_server.url + reverse("review:story", args=[article.pk]))
     history = page.get_by_role("region", name="History")
     expect(history).to_contain_text("Dana Price (preview link for Our lawyer)")
     expect(history).to_contain_text("Paragraph 3 needs a source.")
@@ -216,7 +216,7 @@ def test_copy_button_selects_the_address_where_the_clipboard_api_is_missing(
     )
     page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
     log_in(page, live_server, client, editor)
-    page.goto(live_server.url + reverse("desk:review", args=[article.pk]))
+    page.goto(live_server.url + reverse("review:story", args=[article.pk]))
     page.get_by_role("button", name="Copy the address for Our lawyer").click()
     expect(page.locator("#copy-status")).not_to_be_empty()
     address = page.get_by_label("Address of the preview link for Our lawyer")
@@ -238,11 +238,11 @@ def test_editor_signs_in_and_lands_on_the_page_the_link_named(page, live_server)
     editor = make_user("edgar", groups=["Editor"])
     editor.set_password("a long demo password")
     editor.save()
-    page.goto(live_server.url + reverse("admin:login") + "?next=" + reverse("desk:index"))
+    page.goto(live_server.url + reverse("admin:login") + "?next=" + reverse("review:index"))
     page.get_by_label("Username").fill("edgar")
     page.get_by_label("Password").fill("a long demo password")
     page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(live_server.url + reverse("desk:index"))
+    expect(page).to_have_url(live_server.url + reverse("review:index"))
 
 
 def test_chief_moves_a_story_to_the_trash_and_is_told_so(page, live_server, client):
@@ -268,13 +268,13 @@ def test_editor_is_told_at_once_that_a_vague_button_label_will_not_do(page, live
     assert not CallToAction.objects.exists()
 
 
-def test_desk_review_page_with_its_preview_links_passes_axe(page, live_server, client):
+def test_review_page_with_its_preview_links_passes_axe(page, live_server, client):
     editor = make_user("edgar", groups=["Editor"])
     article = make_article(status=Article.Status.IN_REVIEW, published_at=None)
     article.preview_links.create(
         label="Our lawyer", created_by=editor, expires_at=timezone.now() + timedelta(days=2)
     )
     log_in(page, live_server, client, editor)
-    page.goto(live_server.url + reverse("desk:review", args=[article.pk]))
+    page.goto(live_server.url + reverse("review:story", args=[article.pk]))
     expect(page.get_by_role("button", name="Copy the address for Our lawyer")).to_be_visible()
     staff_screen_passes_axe(page, "body")

@@ -1,17 +1,17 @@
-"""The reader-page cache and the HTTP caching headers of reader pages.
+"""Delivery: the reader-page cache and the HTTP caching headers of reader pages.
 
-Anonymous GET requests for reader pages (views wrapped in `reader_page`) are answered from
-the cache (Redis when REDIS_URL is set, local memory otherwise): by PageCacheApplication, in
-front of Django in newsroom/wsgi.py, or by PageCacheMiddleware, first in the middleware
-stack, which also stores the pages. Every cached page belongs to a *generation*; any change
-to what readers can see starts a new generation once its transaction commits, so no stale
-page is ever served again. Requests with a session or messages cookie (staff, previews, a
+The invalidation rule, the only one: every write to something readers see ends with
+`pages_changed()`, which starts a new *generation* once its transaction commits; every page
+and every value derived from reader content (the menu, related stories, listing counts) is
+kept under the generation it was made in and is never served in another.
+
+Anonymous GET requests for reader pages (views wrapped in `reader_page`) are answered by
+PageCacheMiddleware, first in the middleware stack, from the cache (Redis when REDIS_URL is
+set, local memory otherwise). Requests with a session or messages cookie (staff, previews, a
 reviewer who just left a comment) never touch the cache, and their pages are marked private.
 A response that sets a cookie, shows a visitor their messages or is not a plain 200 is never
-stored.
-
-A cached page also expires by the time the next scheduled story goes out, because that story
-becomes visible without anyone saving anything.
+stored. A cached page also expires by the time the next scheduled story goes out, because
+that story becomes visible without anyone saving anything.
 """
 
 import hashlib
@@ -26,12 +26,12 @@ from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.http import HttpResponse, parse_cookie
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 
-from articles.models import Article
+from articles.models import Article, CallToAction
 
 GENERATION_KEY = "newsroom:pages:generation"
 # The query parameters reader pages read: pagination, search and its filters.
@@ -81,7 +81,7 @@ def start_generation() -> int:
     return new
 
 
-def invalidate() -> None:
+def pages_changed() -> None:
     """Make every cached reader page stale, once the current transaction commits."""
     transaction.on_commit(start_generation)
 
@@ -97,24 +97,30 @@ def remember(name: str, compute):
     return cached[0]
 
 
-def next_scheduled_time(now):
-    """When the next scheduled story goes out. Only the workflow changes it, and every
-    workflow step starts a new generation."""
-    return remember(
-        "next-scheduled",
-        lambda: Article.objects.filter(
+def next_change_by_time(now):
+    """When pages change next without anyone saving anything: a scheduled story goes out,
+    or a call to action starts or ends. Saving either starts a new generation."""
+
+    def find():
+        stories = Article.objects.filter(
             status=Article.Status.SCHEDULED, published_at__gt=now, deleted_at__isnull=True
-        ).aggregate(at=Min("published_at"))["at"],
-    )
+        ).aggregate(at=Min("published_at"))
+        blocks = CallToAction.objects.aggregate(
+            starts=Min("starts_at", filter=Q(starts_at__gt=now)),
+            ends=Min("ends_at", filter=Q(ends_at__gt=now)),
+        )
+        return min(filter(None, [stories["at"], *blocks.values()]), default=None)
+
+    return remember("next-change", find)
 
 
 def page_timeout(now=None) -> int:
-    """Seconds a page may stay cached: at most until the next scheduled story goes out."""
+    """Seconds a page may stay cached: at most until pages change by time (above)."""
     now = now or timezone.now()
-    next_story = next_scheduled_time(now)
-    if next_story is None or next_story <= now:
+    change = next_change_by_time(now)
+    if change is None or change <= now:
         return settings.PAGE_CACHE_SECONDS
-    return max(1, min(settings.PAGE_CACHE_SECONDS, int((next_story - now).total_seconds())))
+    return max(1, min(settings.PAGE_CACHE_SECONDS, int((change - now).total_seconds())))
 
 
 def is_storable(response) -> bool:
@@ -189,8 +195,7 @@ ADDRESS_VARIABLES = (
 def page_key(environ) -> str | None:
     """The cache key of the page a request asks for, or None if it may not be cached.
 
-    It is read from the WSGI environ, before Django has made a request of it, so that
-    PageCacheApplication can answer without starting Django's request cycle.
+    It is read from the WSGI environ: the address as the server received it.
     """
     cookies = environ.get("HTTP_COOKIE")
     query = environ.get("QUERY_STRING")
@@ -233,51 +238,12 @@ def store_page(key: str, response, page_generation: int) -> None:
     cache.set(key, (page_generation, headers, response.content), page_timeout())
 
 
-class PageCacheApplication:
-    """Answers anonymous readers' plain GET and HEAD requests from the page cache before
-    Django's request cycle starts, the way WordPress's page-cache drop-ins answer before
-    WordPress loads: a stored page already carries every header the stack gave it. Anything
-    else, conditional requests included, goes on to Django (and PageCacheMiddleware).
-
-    Each process also keeps the pages it answered last, as they are rather than pickled, so
-    that a page served again costs a dictionary lookup and the generation check.
-    """
-
-    max_pages = 200  # at a few tens of KB each: a few MB per process at most
-
-    def __init__(self, application):
-        self.application = application
-        self.pages = {}  # page key -> (generation, (headers, body))
-
-    def __call__(self, environ, start_response):
-        if "HTTP_IF_NONE_MATCH" not in environ and "HTTP_IF_MODIFIED_SINCE" not in environ:
-            key = page_key(environ)
-            page = self.page(key) if key is not None else None
-            if page is not None:
-                headers, content = page
-                start_response("200 OK", [*headers, front_cache_expiry()])
-                return [content]
-        return self.application(environ, start_response)
-
-    def page(self, key):
-        current = generation()
-        kept = self.pages.get(key)
-        if kept is not None and kept[0] == current:
-            return kept[1]
-        page = stored_page(key, current)
-        if page is not None:
-            if len(self.pages) >= self.max_pages:
-                self.pages.clear()  # simpler than least-recently-used, and as good for spikes
-            self.pages[key] = (current, page)
-        return page
-
-
 class PageCacheMiddleware:
-    """Stores reader pages as the whole stack finished them, so a page that picked up a
-    cookie on the way out (CSRF token, session, messages) is never stored; it is first in
-    MIDDLEWARE, so a stored page carries every header the stack adds. It also answers the
-    requests PageCacheApplication leaves to Django: conditional ones (with a 304 when the
-    reader's copy is current) and every request made through Django's test client."""
+    """Answers anonymous readers from stored pages (with a 304 when the reader's copy is
+    current), and stores reader pages as the whole stack finished them, so a page that
+    picked up a cookie on the way out (CSRF token, session, messages) is never stored. It is
+    first in MIDDLEWARE, so a stored page carries every header the stack adds, and a hit
+    runs no other middleware."""
 
     def __init__(self, get_response):
         self.get_response = get_response

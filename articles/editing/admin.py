@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from articles.editing import images, revisions
+from articles.editing import stories
 from articles.editing.admin_guards import GuardedListMixin, search_words
 from articles.editing.admin_inlines import (
     BylineInline,
@@ -307,10 +307,8 @@ class ArticleAdmin(ArticleAdminViews, StaleSaveMixin, SortableAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # The word count covers the sections and takeaways, saved only now.
-        form.instance.refresh_word_count()
-        images.make_renditions(form.instance)
-        revisions.record(form.instance, by=request.user, summary="Saved in the admin")
+        # The formsets have saved the parts: what every save then needs is the write path's.
+        stories.finish_save(form.instance, by=request.user, summary="Saved in the admin")
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         parts = {

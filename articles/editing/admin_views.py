@@ -8,13 +8,13 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from articles.delivery import rendering
 from articles.editing import revisions
 from articles.editing.admin_guards import without_nul
 from articles.editing.forms import StoryConfirmForm, StoryUploadForm
-from articles.editing.importers import save_story
+from articles.editing.importers import import_story
 from articles.models import EDIT_ANY, Article, Tag
 from articles.moderation import workflow
+from articles.reader import story as story_page
 
 TAG_SUGGESTIONS = 20
 
@@ -64,12 +64,12 @@ class ArticleAdminViews:
         if transition is None:
             raise Http404
         if transition.needs_note or transition.needs_time:
-            return redirect("desk:review", article.pk)
+            return redirect("review:story", article.pk)
         try:
             workflow.take(action, article, by=request.user)
         except workflow.QualityGateFailed as error:
             self.message_user(request, str(error), messages.ERROR)
-            return redirect("desk:review", article.pk)
+            return redirect("review:story", article.pk)
         except workflow.WorkflowError as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
@@ -122,7 +122,7 @@ class ArticleAdminViews:
     def revision_preview_view(self, request, pk, version):
         article = self.story_or_403(request, pk)
         revision = get_object_or_404(article.revisions, version=version)
-        context = rendering.preview_context(revisions.preview_parts(revision))
+        context = story_page.preview_context(revisions.preview_parts(revision))
         response = TemplateResponse(request, "reader/article_detail.html", context)
         response["Cache-Control"] = "no-store"
         response["X-Robots-Tag"] = "noindex"
@@ -150,7 +150,7 @@ class ArticleAdminViews:
         if request.method == "POST" and "confirm" in request.POST:
             confirm_form = StoryConfirmForm(request.POST)
             if confirm_form.is_valid():
-                article = save_story(confirm_form.cleaned_data["story"], by=request.user)
+                article = import_story(confirm_form.cleaned_data["story"], by=request.user)
                 self.log_addition(request, article, [{"added": {}}])
                 self.message_user(
                     request, f"Imported “{article}” as a draft. Add bylines and check it."

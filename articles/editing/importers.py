@@ -1,10 +1,10 @@
-"""Save a parsed story (articles/editing/story_format.py) with its parts, in one transaction."""
+"""Save a parsed story (articles/editing/story_format.py) through the write path (stories.py)."""
 
 from dataclasses import asdict
 
 from django.db import transaction
 
-from articles.editing import images, revisions
+from articles.editing import stories
 from articles.editing.richtext import blocks_html
 from articles.editing.story_format import (
     CTA_ORGANISATION,
@@ -12,18 +12,7 @@ from articles.editing.story_format import (
     ParsedStory,
     StoryFormatError,
 )
-from articles.models import (
-    Article,
-    ArticleCallToAction,
-    Author,
-    Byline,
-    CallToAction,
-    Credit,
-    Desk,
-    Section,
-    Takeaway,
-    unique_slug,
-)
+from articles.models import Article, Author, CallToAction, Desk, unique_slug
 
 
 def find_or_create_call_to_action(parsed: ParsedCallToAction) -> CallToAction:
@@ -62,61 +51,54 @@ def apply_details(article: Article, details: dict) -> None:
             setattr(article, name, value)
 
 
-def set_bylines(article: Article, names: list[str]) -> None:
-    article.bylines.all().delete()
-    for position, name in enumerate(names):
-        author = Author.objects.filter(name=name).first() or Author.objects.create(
-            name=name, slug=unique_slug(Author, name, max_length=120)
-        )
-        Byline.objects.create(article=article, author=author, position=position)
+def byline_author_ids(names: list[str]) -> list[int]:
+    """Return the authors of these names, in order, adding any the newsroom does not know."""
+    return [
+        (
+            Author.objects.filter(name=name).first()
+            or Author.objects.create(name=name, slug=unique_slug(Author, name, max_length=120))
+        ).pk
+        for name in names
+    ]
+
+
+def story_parts(story: ParsedStory, *, bylines_now: list[int]) -> stories.StoryParts:
+    """Return the parts of a parsed story, as the write path saves them.
+
+    A file without Byline: lines keeps the bylines the story has now.
+    """
+    if "bylines" in story.details:
+        bylines = byline_author_ids(story.details["bylines"])
+    else:
+        bylines = bylines_now
+    return stories.StoryParts(
+        sections=[
+            stories.SectionPart(heading=section.heading, body=blocks_html(section.paragraphs))
+            for section in story.sections
+        ],
+        takeaways=list(story.takeaways),
+        credits=[asdict(credit) for credit in story.credits],
+        byline_author_ids=bylines,
+        calls_to_action=[
+            (find_or_create_call_to_action(cta).pk, cta.placement) for cta in story.calls_to_action
+        ],
+        tags=list(story.tags),
+    )
 
 
 @transaction.atomic
-def save_story(story: ParsedStory, *, update=False, by=None) -> Article:
+def import_story(story: ParsedStory, *, update=False, by=None) -> Article:
     """Write a parsed story (a new one as a draft); update=True replaces an existing one's parts."""
     article = Article.objects.filter(slug=story.slug).first()
     if article and not update:
         raise StoryFormatError(
             f"an article with the slug “{story.slug}” exists; use --update to replace it"
         )
+    bylines_now = list(article.bylines.values_list("author_id", flat=True)) if article else []
     article = article or Article(slug=story.slug, created_by=by)
     article.headline = story.headline
     article.closing = blocks_html(story.closing)
     apply_details(article, story.details)
-    article.save()
-
-    for related in (article.sections, article.takeaways, article.credits, article.cta_placements):
-        related.all().delete()
-    for position, section in enumerate(story.sections):
-        # One by one: Section.save() makes each heading's anchor unique within the story.
-        Section.objects.create(
-            article=article,
-            position=position,
-            heading=section.heading,
-            body=blocks_html(section.paragraphs),
-        )
-    Takeaway.objects.bulk_create(
-        Takeaway(article=article, position=position, text=text)
-        for position, text in enumerate(story.takeaways)
-    )
-    Credit.objects.bulk_create(
-        Credit(article=article, position=position, **asdict(credit))
-        for position, credit in enumerate(story.credits)
-    )
-    ArticleCallToAction.objects.bulk_create(
-        ArticleCallToAction(
-            article=article,
-            call_to_action=find_or_create_call_to_action(cta),
-            placement=cta.placement,
-            position=position,
-        )
-        for position, cta in enumerate(story.calls_to_action)
-    )
-    if "bylines" in story.details:
-        set_bylines(article, story.details["bylines"])
-    article.set_hashtags(story.tags)
-    article.refresh_word_count()
-    if story.details.keys() & {"hero_image", "social_image", "hero_focus"}:
-        images.make_renditions(article)
-    revisions.record(article, by=by, summary="Imported from a story file")
+    parts = story_parts(story, bylines_now=bylines_now)
+    stories.save_story(article, parts, by=by, summary="Imported from a story file")
     return article

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from taggit.models import Tag as TaggitTag
 
+from articles.delivery import cache as page_cache
 from articles.editing.admin_guards import GuardedListMixin
 from articles.models import Article, Author, CallToAction, Desk, Notice, PreviewLink, Tag
 
@@ -15,8 +16,24 @@ from articles.models import Article, Author, CallToAction, Desk, Notice, Preview
 admin.site.unregister(TaggitTag)
 
 
+class ShownToReadersMixin:
+    """For rows that reader pages show: every change made here refreshes those pages."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        page_cache.pages_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        page_cache.pages_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        page_cache.pages_changed()
+
+
 @admin.register(Author)
-class AuthorAdmin(GuardedListMixin, admin.ModelAdmin):
+class AuthorAdmin(ShownToReadersMixin, GuardedListMixin, admin.ModelAdmin):
     list_display = ["name", "job_title", "user"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -24,7 +41,7 @@ class AuthorAdmin(GuardedListMixin, admin.ModelAdmin):
 
 
 @admin.register(Desk)
-class DeskAdmin(GuardedListMixin, admin.ModelAdmin):
+class DeskAdmin(ShownToReadersMixin, GuardedListMixin, admin.ModelAdmin):
     list_display = ["name", "story_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -38,7 +55,7 @@ class DeskAdmin(GuardedListMixin, admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(GuardedListMixin, admin.ModelAdmin):
+class TagAdmin(ShownToReadersMixin, GuardedListMixin, admin.ModelAdmin):
     list_display = ["name", "hashtag", "is_internal", "story_count"]
     list_filter = ["is_internal"]
     search_fields = ["name"]
@@ -64,13 +81,14 @@ class TagAdmin(GuardedListMixin, admin.ModelAdmin):
         survivor, duplicates = tags[0], tags[1:]
         names = ", ".join(tag.hashtag for tag in duplicates)
         moved = survivor.absorb(duplicates)
+        page_cache.pages_changed()
         self.message_user(
             request, f"Merged {names} into {survivor.hashtag}; {moved} stories moved."
         )
 
 
 @admin.register(Notice)
-class NoticeAdmin(GuardedListMixin, admin.ModelAdmin):
+class NoticeAdmin(ShownToReadersMixin, GuardedListMixin, admin.ModelAdmin):
     list_display = ["article", "kind", "text", "created_at", "created_by"]
     list_filter = ["kind"]
     list_select_related = ["article", "created_by"]
@@ -96,11 +114,11 @@ class PreviewLinkAdmin(GuardedListMixin, admin.ModelAdmin):
         return link.visit_count
 
     def has_add_permission(self, request):
-        return False  # links are made on the desk's review page
+        return False  # links are made on the story's review page
 
 
 @admin.register(CallToAction)
-class CallToActionAdmin(GuardedListMixin, admin.ModelAdmin):
+class CallToActionAdmin(ShownToReadersMixin, GuardedListMixin, admin.ModelAdmin):
     list_display = ["name", "text", "button_label", "url", "showing", "use_count"]
     search_fields = ["name", "text", "organisation"]
     fieldsets = [

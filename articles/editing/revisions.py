@@ -19,9 +19,7 @@ from django.utils.text import slugify
 
 from articles.models import (
     Article,
-    ArticleCallToAction,
     Author,
-    Byline,
     CallToAction,
     Credit,
     Desk,
@@ -122,7 +120,8 @@ def record(article: Article, *, by=None, summary: str = "") -> Revision:
 @transaction.atomic
 def revert(revision: Revision, *, by) -> Revision:
     """Put the story back as it was in this revision; that is itself a new revision."""
-    from articles.editing.images import make_renditions
+    # Imported here: the write path (stories.py) records revisions with this module.
+    from articles.editing import stories
     from articles.moderation.workflow import can_edit
 
     article = revision.article
@@ -133,41 +132,36 @@ def revert(revision: Revision, *, by) -> Revision:
         setattr(article, name, data[name])
     if article.desk_id and not Desk.objects.filter(pk=article.desk_id).exists():
         article.desk_id = None
-    article.save()
-    for related in (article.sections, article.takeaways, article.credits, article.bylines):
-        related.all().delete()
-    article.cta_placements.all().delete()
-    for position, section in enumerate(data["sections"]):
-        Section.objects.create(article=article, position=position, **section)
-    Takeaway.objects.bulk_create(
-        Takeaway(article=article, position=position, text=text)
-        for position, text in enumerate(data["takeaways"])
+    return stories.save_story(
+        article, snapshot_parts(data), by=by, summary=f"Restored version {revision.version}"
     )
-    Credit.objects.bulk_create(
-        Credit(article=article, position=position, **credit)
-        for position, credit in enumerate(data["credits"])
-    )
-    # Authors and blocks deleted since the revision are left out rather than failing.
+
+
+def snapshot_parts(data: dict):
+    """Return a snapshot's parts as the write path saves them.
+
+    Authors and blocks deleted since the snapshot was taken are left out rather than failing.
+    """
+    from articles.editing.stories import SectionPart, StoryParts
+
     authors = set(Author.objects.filter(pk__in=data["bylines"]).values_list("pk", flat=True))
-    Byline.objects.bulk_create(
-        Byline(article=article, author_id=author_id, position=position)
-        for position, author_id in enumerate(data["bylines"])
-        if author_id in authors
-    )
     ctas = set(
         CallToAction.objects.filter(
             pk__in=[c["call_to_action_id"] for c in data["calls_to_action"]]
         ).values_list("pk", flat=True)
     )
-    ArticleCallToAction.objects.bulk_create(
-        ArticleCallToAction(article=article, position=position, **placed)
-        for position, placed in enumerate(data["calls_to_action"])
-        if placed["call_to_action_id"] in ctas
+    return StoryParts(
+        sections=[SectionPart(**section) for section in data["sections"]],
+        takeaways=data["takeaways"],
+        credits=data["credits"],
+        byline_author_ids=[pk for pk in data["bylines"] if pk in authors],
+        calls_to_action=[
+            (c["call_to_action_id"], c["placement"])
+            for c in data["calls_to_action"]
+            if c["call_to_action_id"] in ctas
+        ],
+        tags=data["tags"],
     )
-    article.set_hashtags(data["tags"])
-    article.refresh_word_count()
-    make_renditions(article)
-    return record(article, by=by, summary=f"Restored version {revision.version}")
 
 
 def preview_parts(revision: Revision) -> dict:

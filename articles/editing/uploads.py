@@ -11,7 +11,8 @@ from typing import NamedTuple
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile, File
+from django.core.files.base import File
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from PIL import Image, ImageOps, ImageSequence, JpegImagePlugin
@@ -55,16 +56,38 @@ HIDDEN_MARKUP = re.compile(
 )
 
 
+class CleanPicture(SimpleUploadedFile):
+    """The copy Pillow wrote of an upload that passed every check (see clean_copy)."""
+
+
 def validate_image_upload(file) -> None:
     """Refuse anything but a JPEG, PNG, WebP or GIF picture within the limits.
 
-    On a model's image field, a new upload is then swapped for the clean copy Pillow wrote,
-    so that copy is what gets stored and served.
+    It only checks; the story form's PictureField stores the clean copy instead of the file.
     """
     if isinstance(file, FieldFile) and file._committed:
         # Stored already, so checked when it was uploaded: saving the story again with the
         # same picture neither reads it back nor refuses it under newer rules.
         return
+    if isinstance(file.file if isinstance(file, FieldFile) else file, CleanPicture):
+        # Made from a file that passed these checks. Checked again, a copy Pillow wrote a
+        # little larger than the editor's file could be refused as over the byte limit.
+        return
+    _checked_copy(file)
+
+
+def clean_copy(file) -> CleanPicture:
+    """Check an uploaded picture; return the copy Pillow writes of it, to store instead."""
+    data, image_format = _checked_copy(file)
+    content_type = IMAGE_FORMATS[image_format].content_types[0]
+    return CleanPicture(file.name, data, content_type=content_type)
+
+
+def _checked_copy(file) -> tuple[bytes, str]:
+    """Refuse the file as validate_image_upload does, or return its clean copy and format.
+
+    Decoding every frame for the copy is itself a check: it finds a truncated file.
+    """
     check_image_size(file)
     data = _read(file)
     upload = file.file if isinstance(file, FieldFile) else file
@@ -74,16 +97,11 @@ def validate_image_upload(file) -> None:
         _check_declared(image_format, file.name, getattr(upload, "content_type", None))
         _check_nothing_hidden(data)
         try:
-            clean = _clean_copy(image, image_format, data)
+            return _clean_copy(image, image_format, data), image_format
         except Exception as error:
             # Pillow raises many kinds of error for a truncated or damaged file.
             logger.info("Refused an uploaded picture Pillow could not decode: %r", error)
             raise _unreadable() from None
-    if isinstance(file, FieldFile):
-        file.file = ContentFile(clean, name=file.name)
-        # Django remembers the width and height it read from the upload; the copy may have
-        # been turned upright since.
-        vars(file).pop("_dimensions_cache", None)
 
 
 def check_image_size(file) -> None:
@@ -115,16 +133,20 @@ def check_image_size(file) -> None:
 
 
 class PictureField(forms.ImageField):
-    """Django's image form field, but a picture over the limits is refused as too big.
+    """Django's image form field, giving the clean copy of an upload in place of the file.
 
     Django's field opens every upload with Pillow first and calls any failure "not an image
-    or a corrupted image", decompression bombs included; this checks the limits before.
+    or a corrupted image", decompression bombs included; a picture over the limits is
+    refused as too big before that.
     """
 
     def to_python(self, data):
         if isinstance(data, File):
             check_image_size(data)
-        return super().to_python(data)
+        upload = super().to_python(data)
+        # The model then stores the copy, and reads its width and height from it: the copy
+        # may have been turned upright.
+        return clean_copy(upload) if upload is not None else None
 
 
 def hero_image_path(article, filename: str) -> str:

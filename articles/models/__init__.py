@@ -2,7 +2,7 @@
 
 # Django registers models in the order their classes run, and that order is the order of
 # content types, permissions and the rows in a backup: import the modules as the models
-# were first written (library, story, parts, history, delivery), not alphabetically.
+# were first written (library, story, parts, history), not alphabetically.
 # isort: off
 from articles.models.text import (
     BLOCK_TAG,
@@ -38,7 +38,6 @@ from articles.models.history import (
     Revision,
     SchedulerRun,
 )
-from articles.models.delivery import RenderedStory
 # isort: on
 
 __all__ = [
@@ -59,7 +58,6 @@ __all__ = [
     "Notice",
     "PreviewLink",
     "PreviewLinkVisit",
-    "RenderedStory",
     "Revision",
     "SchedulerRun",
     "Section",

@@ -118,7 +118,7 @@ class PreviewLinkVisit(models.Model):
 
 
 class SchedulerRun(models.Model):
-    """One run of `publish_scheduled`, so the desk can show the scheduler is alive."""
+    """One run of `publish_scheduled`, so the review queues can show the scheduler is alive."""
 
     finished_at = models.DateTimeField(default=timezone.now, db_index=True)
     published = models.PositiveIntegerField(default=0)

@@ -112,8 +112,6 @@ class Tag(TagBase):
     @transaction.atomic
     def absorb(self, duplicates) -> int:
         """Merge duplicate tags into this one: their stories move here; return how many moved."""
-        from articles.models.story import Article  # story.py imports this module
-
         moved = 0
         for duplicate in duplicates:
             if duplicate.pk == self.pk:
@@ -122,7 +120,6 @@ class Tag(TagBase):
             duplicate.tagged_articles.filter(content_object__in=already).delete()
             moved += duplicate.tagged_articles.update(tag=self)
             duplicate.delete()
-        Article.objects.filter(tagged_items__tag=self).update()  # their pages show this tag now
         return moved
 
     def get_absolute_url(self):

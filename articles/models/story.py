@@ -56,13 +56,6 @@ class ArticleQuerySet(models.QuerySet):
             return self
         return self.filter(created_by=user)
 
-    def update(self, **kwargs):
-        """Every write to a story row moves its content stamp, so its stored reader page
-        (articles/delivery/rendering.py) is rendered again; `update()` alone just moves the
-        stamp."""
-        kwargs.setdefault("content_stamp", models.F("content_stamp") + 1)
-        return super().update(**kwargs)
-
     def with_bylines(self):
         from articles.models.parts import Byline  # parts.py imports this module
 
@@ -223,9 +216,6 @@ class Article(models.Model):
     )
     # Every save adds one; a form that loaded an older version is a conflicting edit.
     version = models.PositiveIntegerField(default=0, editable=False)
-    # Moves on every write to the story or to anything its page shows (see
-    # articles/delivery/rendering.py): a stored page rendered at another stamp is out of date.
-    content_stamp = models.PositiveBigIntegerField(default=0, editable=False)
     assignee = models.ForeignKey(
         "auth.User",
         null=True,
@@ -265,15 +255,7 @@ class Article(models.Model):
         if not self.slug:
             self.slug = unique_slug(Article, self.headline, instance_pk=self.pk)
         self.closing = sanitize_rich_text(self.closing)
-        moves_stamp = not self._state.adding
-        if moves_stamp:
-            # Counted by the database, not from this copy, which may be out of date.
-            self.content_stamp = models.F("content_stamp") + 1
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "content_stamp"}
         super().save(*args, **kwargs)
-        if moves_stamp:
-            del self.content_stamp  # read again from the database if anyone asks
 
     def get_absolute_url(self):
         return reverse("articles:detail", args=[self.slug])

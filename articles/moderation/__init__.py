@@ -1,1 +1,1 @@
-"""The editorial workflow and the review desk where staff move stories through it."""
+"""The editorial workflow and the review queues where staff move stories through it."""

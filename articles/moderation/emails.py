@@ -1,4 +1,4 @@
-"""The email that tells a story's writer what the desk decided."""
+"""The email that tells a story's writer what was decided in review."""
 
 import logging
 
@@ -20,7 +20,7 @@ def notify_writer(article: Article, event: ArticleEvent, *, label: str, as_sched
     writer = article.created_by
     if writer is None or not writer.email:
         return
-    link = settings.SITE_URL + reverse("desk:review", args=[article.pk])
+    link = settings.SITE_URL + reverse("review:story", args=[article.pk])
     if as_scheduled:
         # Nobody chose anything just now: the time an editor set earlier came.
         label = "Published as scheduled"
@@ -38,7 +38,7 @@ def notify_writer(article: Article, event: ArticleEvent, *, label: str, as_sched
         lines.append(f"It goes out at {timezone.localtime(article.published_at):%d %b %Y %H:%M}.")
     if event.note:
         lines += ["", "Note:", event.note]
-    lines += ["", f"Open it on the desk: {link}"]
+    lines += ["", f"Open its review page: {link}"]
     try:
         send_mail(
             # One line: a line break in a subject is a mail header injection, refused.

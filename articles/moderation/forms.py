@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 
 class DecisionForm(forms.Form):
-    """An editor's (or writer's) decision on the desk's review page.
+    """An editor's (or writer's) decision on a story's review page.
 
     The form carries the decision; articles/moderation/workflow.py judges it, and the view turns the
     workflow's refusals into errors on this form.

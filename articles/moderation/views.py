@@ -1,4 +1,4 @@
-"""The moderation desk: the queues editors work from, and the review page per story.
+"""The review queues editors work from, and the review page per story.
 
 Thin views: they read, render and hand every decision to articles/moderation/workflow.py.
 """
@@ -21,10 +21,10 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from articles.delivery import rendering
 from articles.models import Article, PreviewLink, PreviewLinkVisit, SchedulerRun
 from articles.moderation import quality, workflow
 from articles.moderation.forms import DecisionForm, PreviewLinkForm, ReviewerCommentForm
+from articles.reader import story as story_page
 
 Status = Article.Status
 PREVIEW_SALT = "newsroom.preview-link"
@@ -32,7 +32,7 @@ RECENTLY_PUBLISHED = 10
 
 
 def visible_stories(user):
-    """The stories this user may see on the desk: editors all, writers their own."""
+    """The stories this user may see in the review queues: editors all, writers their own."""
     return Article.objects.live().visible_to(user).select_related("desk", "created_by", "assignee")
 
 
@@ -114,7 +114,7 @@ def review(request, pk):
             raise PermissionDenied  # a decision this user may never take: not a form slip
         form = DecisionForm(request.POST, article=article, transitions=transitions)
         if form.is_valid() and decide(request, article, form):
-            return redirect("desk:review", article.pk)
+            return redirect("review:story", article.pk)
     return render_review(request, article, form)
 
 
@@ -178,13 +178,13 @@ def render_review(request, article, form, link_form=None):
 @csp_override({**settings.SECURE_CSP, "frame-ancestors": [CSP.SELF]})
 def preview(request, pk):
     """The story exactly as readers will see it, framed by the review page."""
-    article = get_object_or_404(rendering.story_queryset(), pk=pk)
+    article = get_object_or_404(story_page.story_queryset(), pk=pk)
     if not workflow.can_view(request.user, article):
         raise PermissionDenied
     response = render(
         request,
         "reader/article_detail.html",
-        rendering.preview_context(rendering.live_parts(article)),
+        story_page.preview_context(story_page.live_parts(article)),
     )
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -209,7 +209,7 @@ def create_preview_link(request, pk):
         expires_at=timezone.now() + timedelta(days=form.cleaned_data["days"]),
     )
     messages.success(request, f"Preview link for {link.label} made: copy its address below.")
-    return redirect("desk:review", article.pk)
+    return redirect("review:story", article.pk)
 
 
 @staff_member_required
@@ -224,7 +224,7 @@ def revoke_preview_link(request, pk, link_pk):
         revoked_at=timezone.now()
     )
     messages.success(request, f"The preview link for {link.label} no longer works.")
-    return redirect("desk:review", article.pk)
+    return redirect("review:story", article.pk)
 
 
 def preview_link_url(link: PreviewLink) -> str:
@@ -266,8 +266,8 @@ def shared_preview(request, token):
         PreviewLinkVisit.objects.create(
             link=link, user_agent=request.headers.get("User-Agent", "")[:300]
         )
-    article = get_object_or_404(rendering.story_queryset(), pk=link.article_id)
-    context = rendering.preview_context(rendering.live_parts(article))
+    article = get_object_or_404(story_page.story_queryset(), pk=link.article_id)
+    context = story_page.preview_context(story_page.live_parts(article))
     response = render(
         request, "moderation/shared_preview.html", {**context, "comment_form": form, "link": link}
     )

@@ -162,7 +162,8 @@ def can_view(user, article: Article) -> bool:
 
 
 def can_edit(user, article: Article) -> bool:
-    """Whether the user may change the story's content (Wagtail's ownership rule)."""
+    """Whether the user may change the story's content: editors any story, writers their own
+    while it is theirs to work on (before it is submitted, or sent back to them)."""
     if not user.is_active or article.deleted_at is not None:
         return False
     if user.has_perm(EDIT_ANY):
@@ -277,7 +278,7 @@ def _move(article, transition, *, by, note, changes, now, actor_name=""):
         created_at=now,
     )
     article.refresh_from_db(fields=["status", "published_at"])
-    page_cache.invalidate()  # the update above sends no signal
+    page_cache.pages_changed()
     if transition.notifies:
         as_scheduled = by is None and actor_name == SCHEDULER
         transaction.on_commit(
@@ -346,7 +347,7 @@ def trash(article: Article, *, by, now=None) -> None:
         raise PermissionDenied("You may not delete stories.")
     Article.objects.filter(pk=article.pk).update(deleted_at=now or timezone.now())
     ArticleEvent.objects.create(article=article, actor=by, action="trash")
-    page_cache.invalidate()
+    page_cache.pages_changed()
 
 
 @transaction.atomic
@@ -355,4 +356,4 @@ def restore_from_trash(article: Article, *, by) -> None:
         raise PermissionDenied("You may not restore stories.")
     Article.objects.filter(pk=article.pk).update(deleted_at=None)
     ArticleEvent.objects.create(article=article, actor=by, action="restore")
-    page_cache.invalidate()
+    page_cache.pages_changed()

@@ -41,8 +41,6 @@ CHUNK_SIZE = 1024 * 1024
 # them. Sessions are throwaway, and restored into another database they could sign someone
 # in as whoever now has their old user id.
 NOT_BACKED_UP = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
-# Caches kept in the database: rebuilt on demand, so not worth a byte of a backup.
-DERIVED_MODELS = {"articles.renderedstory"}
 # The role groups are made by a migration too, so they are matched by name, not by id.
 MATCHED_BY_NAME = {"auth.group"}
 
@@ -79,7 +77,7 @@ def stored_models(*, leaving_out: set[str]) -> list[type[models.Model]]:
 
 def backed_up_models() -> list[type[models.Model]]:
     """Return every model whose rows go into a backup, in an order that loads cleanly."""
-    return stored_models(leaving_out=NOT_BACKED_UP | DERIVED_MODELS)
+    return stored_models(leaving_out=NOT_BACKED_UP)
 
 
 def applied_migrations() -> list[str]:

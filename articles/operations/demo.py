@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
-from articles.editing import images, revisions
-from articles.editing.importers import save_story
+from articles.editing import stories
+from articles.editing.importers import import_story
 from articles.editing.story_format import parse_story
 from articles.models import (
     Article,
@@ -29,7 +29,6 @@ from articles.models import (
     Tag,
     TaggedArticle,
     Takeaway,
-    refresh_search_vectors,
 )
 from articles.moderation import workflow
 from articles.moderation.roles import ensure_roles
@@ -56,7 +55,7 @@ AUTHOR_TITLES = {
     "Daniel Brooks": "Media correspondent",
 }
 
-# file name -> what a story file does not carry: the drawn picture's colours, the desk state.
+# file name -> what a story file does not carry: the drawn picture's colours, the review state.
 # Everything else (dek, desk, bylines, alt text, links) is in the files themselves.
 STORY_DETAILS = {
     "city-library-opens-robotics-lab.txt": {"colours": ((20, 70, 110), (240, 170, 60))},
@@ -140,7 +139,7 @@ def move_to_demo_state(article: Article, state: str, *, now) -> None:
         tomorrow_morning = (now + timedelta(days=1)).replace(hour=7, minute=0, second=0)
         workflow.take("schedule", article, by=editor, when=tomorrow_morning, now=now)
     elif state == "in_review":
-        # Assigned and already overdue, so the desk shows it first.
+        # Assigned and already overdue, so the review queues show it first.
         Article.objects.filter(pk=article.pk).update(
             assignee=editor, due_at=now - timedelta(hours=1), priority=Article.Priority.HIGH
         )
@@ -163,15 +162,14 @@ def load_demo_stories(now=None) -> list[Article]:
         )
     for age, path in enumerate(sorted(DEMO_STORIES_DIR.glob("*.txt"))):
         details = STORY_DETAILS[path.name]
-        article = save_story(parse_story(path.read_text(encoding="utf-8")), update=True, by=writer)
+        article = import_story(
+            parse_story(path.read_text(encoding="utf-8")), update=True, by=writer
+        )
         if not article.hero_image:
             article.hero_image.save(
                 f"{article.slug}.jpg", make_picture(article.slug, details["colours"]), save=False
             )
-            article.save()
-        article.refresh_word_count()
-        images.make_renditions(article)
-        revisions.record(article, by=writer, summary="Demo picture")
+            stories.save_story(article, by=writer, summary="Demo picture")
         if article.status == Article.Status.DRAFT:
             move_to_demo_state(
                 article, details.get("state", "published"), now=now - timedelta(hours=5 * age + 1)
@@ -192,7 +190,7 @@ def generate_articles(count: int, *, seed: int = 1, batch_size: int = 1000) -> i
     """Add `count` published stories with every part, for scale tests; return how many."""
     # Repeatable demo content, not secrets.
     rng = random.Random(seed)  # nosec B311
-    stories = [
+    parsed = [
         parse_story(p.read_text(encoding="utf-8")) for p in sorted(DEMO_STORIES_DIR.glob("*.txt"))
     ]
     desks, authors, tags, cta = _generated_shared_rows()
@@ -204,12 +202,13 @@ def generate_articles(count: int, *, seed: int = 1, batch_size: int = 1000) -> i
         articles, parts = [], []
         for offset in range(size):
             number = first + made + offset + 1
-            story = rng.choice(stories)
+            story = rng.choice(parsed)
             articles.append(_generated_article(story, number, rng=rng, desks=desks, now=now))
             parts.append(story)
         Article.objects.bulk_create(articles)
         _add_generated_parts(articles, parts, rng=rng, authors=authors, tags=tags, cta=cta)
-        refresh_search_vectors(Article.objects.filter(pk__in=[a.pk for a in articles]))
+        # Written in bulk, without the write path's saves: search and reader pages learn here.
+        stories.stories_loaded(Article.objects.filter(pk__in=[a.pk for a in articles]))
         made += size
     return made
 

@@ -20,8 +20,8 @@ from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, connection, transaction
 
-from articles.delivery import cache as page_cache
-from articles.models import Article, refresh_search_vectors
+from articles.editing import stories
+from articles.models import Article
 from articles.operations.backup_format import (
     CHUNK_SIZE,
     MATCHED_BY_NAME,
@@ -251,8 +251,7 @@ def restore(path, *, force: bool = False, media_root=None) -> RestoreResult:
             counts = _load(archive.objects)
             connection.check_constraints()
             _reset_sequences(backed_up_models())
-            refresh_search_vectors(Article.objects.all())
-            page_cache.invalidate()
+            stories.stories_loaded(Article.objects.all())
             # Last, so a failure above leaves MEDIA_ROOT as it was.
             for name, destination in sorted(destinations.items()):
                 destination.parent.mkdir(parents=True, exist_ok=True)

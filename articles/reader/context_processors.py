@@ -1,17 +1,13 @@
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.functional import SimpleLazyObject
 
+from articles.delivery import cache as page_cache
 from articles.models import Desk
-
-NAV_DESKS_CACHE_KEY = "newsroom:nav-desks"
 
 
 def navigation_desks():
-    """Return the desks for the site's menu, cached: every page shows them."""
-    return cache.get_or_set(
-        NAV_DESKS_CACHE_KEY, lambda: list(Desk.objects.values("name", "slug")), 600
-    )
+    """Return the desks for the site's menu: every page shows them."""
+    return page_cache.remember("nav-desks", lambda: list(Desk.objects.values("name", "slug")))
 
 
 def site(request):

@@ -1,64 +1,22 @@
 from django.core.paginator import Paginator
-from django.db.models import (
-    Case,
-    Count,
-    IntegerField,
-    Q,
-    Value,
-    When,
-)
-from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
-from django.views.generic import DetailView, ListView
+from django.views.generic import ListView
 
 from articles.delivery import cache as page_cache
-from articles.delivery import rendering
 from articles.models import (
     Article,
     Author,
     Desk,
     Tag,
 )
-from articles.moderation import workflow
 from articles.reader import search, seo
 from articles.reader.forms import SearchForm
 
 LISTING_PAGE_SIZE = 12
 
 
-RELATED_STORIES = 3
 SEARCH_PAGE_SIZE = 10
-
-
-def related_stories(article: Article) -> list[Article]:
-    """Published stories sharing the most tags with this one, then its desk, then the
-    newest, so a reader always has somewhere to go next.
-
-    Like the desk menu, this is derived from other stories, so it is kept in the cache
-    until anything readers can see changes (a new page-cache generation).
-    """
-    return page_cache.remember(f"related:{article.pk}", lambda: find_related(article))
-
-
-def find_related(article: Article) -> list[Article]:
-    """One query: rank every published story by shared tags, same desk, then recency."""
-    its_tags = Tag.objects.public().filter(tagged_articles__content_object=article)
-    return list(
-        Article.objects.published()
-        .exclude(pk=article.pk)
-        .annotate(
-            shared_tags=Count("tagged_items", filter=Q(tagged_items__tag__in=its_tags)),
-            same_desk=Case(
-                When(desk_id=article.desk_id, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-        )
-        .select_related("desk")
-        .order_by("-shared_tags", "-same_desk", "-published_at")[:RELATED_STORIES]
-    )
 
 
 class CountedOncePaginator(Paginator):
@@ -129,40 +87,6 @@ class AuthorView(ArticleListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
-
-
-class ArticleDetailView(DetailView):
-    """The story page. Staff who may see an unpublished story get it as a marked preview."""
-
-    template_name = "reader/article_detail.html"
-
-    def get_object(self, queryset=None):
-        # The page itself is stored (articles/delivery/rendering.py); the search index is not
-        # needed.
-        stories = (
-            Article.objects.live()
-            .select_related("desk", "rendered")
-            .defer("takeaways_text", "search_vector")
-        )
-        article = get_object_or_404(stories, slug=self.kwargs["slug"])
-        if not article.is_published and not workflow.can_view(self.request.user, article):
-            raise Http404
-        return article
-
-    def get_context_data(self, **kwargs):
-        return {
-            "article": self.object,
-            "page": rendering.story_page(self.request, self.object),
-            "related": related_stories(self.object),
-            "is_preview": not self.object.is_published,
-        }
-
-    def render_to_response(self, context, **response_kwargs):
-        response = super().render_to_response(context, **response_kwargs)
-        if context["is_preview"]:
-            add_never_cache_headers(response)
-            response["X-Robots-Tag"] = "noindex"
-        return response
 
 
 class SearchView(ListView):

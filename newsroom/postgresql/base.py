@@ -8,7 +8,7 @@ but living database (every round trip a second or two late) makes a page of twen
 take half a minute. Either way gunicorn kills the worker after 30 seconds.
 
 So every wait for the server inside a request (connecting, each query, commit, the health
-check of a kept connection) counts against the request's budget, which
+check of a kept connection) counts against the request's Budget, which
 newsroom/middleware.py opens. When it runs out the connection is closed and DatabaseTooSlow
 is raised: an OperationalError, so the reader gets the 503 page, but not psycopg's, so that
 Django's health check does not take it for a broken connection and start connecting anew.
@@ -16,50 +16,12 @@ Time spent on anything else (an upload, making picture renditions) does not coun
 a request (management commands, the test suite's own queries) nothing changes.
 """
 
-import time
-from contextlib import contextmanager, nullcontext
-from contextvars import ContextVar
+from contextlib import nullcontext
 
 import psycopg
-from django.db import OperationalError
 from django.db.backends.postgresql import base
 
-
-class DatabaseTooSlow(OperationalError):
-    """The database did not answer within the request's budget."""
-
-
-class Budget:
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self.left = seconds
-
-    @contextmanager
-    def spend(self):
-        """Charge the time the block takes; refuse to start once nothing is left."""
-        if self.left <= 0:
-            raise DatabaseTooSlow(self.message())
-        started = time.monotonic()
-        try:
-            yield self.left
-        finally:
-            self.left -= time.monotonic() - started
-
-    def message(self) -> str:
-        return f"the database did not answer within this request's {self.seconds:g} seconds"
-
-
-current_budget: ContextVar[Budget | None] = ContextVar("database_budget", default=None)
-
-
-@contextmanager
-def request_budget(seconds: float):
-    """Let the database calls in this block wait for the server this long in all."""
-    token = current_budget.set(Budget(seconds))
-    try:
-        yield
-    finally:
-        current_budget.reset(token)
+from newsroom.middleware import DatabaseTooSlow, current_budget
 
 
 class BudgetedConnection(psycopg.Connection):

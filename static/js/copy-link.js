@@ -1,5 +1,5 @@
 'use strict';
-// Copy buttons on the desk: <button data-copy="ID" data-copied="message"> copies field ID's text
+// Copy buttons on the review page: <button data-copy="ID" data-copied="message"> copies field ID's text
 // and says so in the #copy-status line. The clipboard API needs a secure context (HTTPS, or
 // http://127.0.0.1 and localhost); anywhere else the text is copied the old way, or left
 // selected for the editor to copy.

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.delivery import cache as page_cache
+from articles.editing import stories
 from articles.models import Article
 from articles.moderation import workflow
 from tests.factories import make_article
@@ -60,11 +61,13 @@ def test_publishing_shows_the_story_at_once(
     assert "Fresh news" in client.get("/").content.decode()
 
 
-def test_an_edit_shows_at_once(client, story, page_cache_on, django_capture_on_commit_callbacks):
+def test_an_edit_shows_at_once(
+    client, story, editor, page_cache_on, django_capture_on_commit_callbacks
+):
     client.get(story.get_absolute_url())
     with django_capture_on_commit_callbacks(execute=True):
         story.headline = "A corrected headline"
-        story.save()
+        stories.save_story(story, by=editor, summary="Corrected")
     assert "A corrected headline" in client.get(story.get_absolute_url()).content.decode()
 
 
@@ -110,12 +113,12 @@ def test_an_unchanged_page_answers_304(client, story, page_cache_on):
 
 
 def test_a_changed_page_answers_200_to_an_old_etag(
-    client, story, page_cache_on, django_capture_on_commit_callbacks
+    client, story, editor, page_cache_on, django_capture_on_commit_callbacks
 ):
     etag = client.get(story.get_absolute_url())["ETag"]
     with django_capture_on_commit_callbacks(execute=True):
         story.headline = "Changed"
-        story.save()
+        stories.save_story(story, by=editor, summary="Changed")
     assert client.get(story.get_absolute_url(), headers={"If-None-Match": etag}).status_code == 200
 
 
@@ -135,9 +138,9 @@ def test_losing_the_generation_never_serves_an_old_page(client, story, page_cach
     assert "Changed behind" in client.get(story.get_absolute_url()).content.decode()
 
 
-def test_desk_and_admin_pages_are_never_cached_publicly(client, editor, page_cache_on):
+def test_review_and_admin_pages_are_never_cached_publicly(client, editor, page_cache_on):
     client.force_login(editor)
-    for url in [reverse("desk:index"), reverse("admin:articles_article_changelist")]:
+    for url in [reverse("review:index"), reverse("admin:articles_article_changelist")]:
         cache_control = client.get(url)["Cache-Control"]
         assert "no-store" in cache_control
         assert "public" not in cache_control
@@ -151,23 +154,25 @@ def test_a_page_made_while_a_change_went_out_is_never_served(story, page_cache_o
     assert page_cache.stored_page(key, page_cache.generation()) is None
 
 
-# --- Stored pages answered before Django's request cycle (newsroom/wsgi.py) ------------------
+# --- Pages served through the WSGI application gunicorn runs (newsroom/wsgi.py) -------------
 
 
 @pytest.fixture
-def django_requests():
-    """The requests Django's request cycle was started for. As in Django's test client, the
-    cycle's connection handling is kept away from the test's transaction."""
-    started = []
+def pages_made(monkeypatch):
+    """The reader pages Django rendered and stored (each a cache miss). As in Django's test
+    client, the request cycle's connection handling is kept away from the test's
+    transaction."""
+    made = []
+    store_page = page_cache.store_page
 
-    def count(**kwargs):
-        started.append(kwargs)
+    def store_and_count(key, response, page_generation):
+        made.append(key)
+        store_page(key, response, page_generation)
 
+    monkeypatch.setattr(page_cache, "store_page", store_and_count)
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    request_started.connect(count)
-    yield started
-    request_started.disconnect(count)
+    yield made
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 
@@ -188,16 +193,14 @@ def served(path, **headers):
     return answer["status"], answer["headers"], content
 
 
-def test_a_stored_page_is_answered_without_starting_django(story, page_cache_on, django_requests):
+def test_a_stored_page_is_served_again_without_rendering(story, page_cache_on, pages_made):
     made = served(story.get_absolute_url())
     again = served(story.get_absolute_url())
-    assert len(django_requests) == 1  # the first visit only
+    assert len(pages_made) == 1  # the first visit only
     assert again[2] == made[2]
 
 
-def test_a_page_answered_before_django_carries_every_header_django_gave_it(
-    story, page_cache_on, django_requests
-):
+def test_a_stored_page_carries_every_header_django_gave_it(story, page_cache_on, pages_made):
     made_headers = served(story.get_absolute_url())[1]
     headers = served(story.get_absolute_url())[1]
     assert headers == made_headers
@@ -205,24 +208,24 @@ def test_a_page_answered_before_django_carries_every_header_django_gave_it(
 
 
 def test_an_unpublished_story_is_not_answered_from_its_stored_page(
-    story, editor, page_cache_on, django_requests, django_capture_on_commit_callbacks
+    story, editor, page_cache_on, pages_made, django_capture_on_commit_callbacks
 ):
     served(story.get_absolute_url())
-    assert served(story.get_absolute_url())[0] == 200  # now kept by the process too
+    assert served(story.get_absolute_url())[0] == 200
     with django_capture_on_commit_callbacks(execute=True):
         workflow.take("unpublish", story, by=editor)
     assert served(story.get_absolute_url())[0] == 404
 
 
 def test_a_visitor_with_a_session_is_not_answered_from_the_stored_page(
-    story, page_cache_on, django_requests
+    story, page_cache_on, pages_made
 ):
     served(story.get_absolute_url())
-    served(story.get_absolute_url(), cookie=f"{settings.SESSION_COOKIE_NAME}=abc")
-    assert len(django_requests) == 2
+    headers = served(story.get_absolute_url(), cookie=f"{settings.SESSION_COOKIE_NAME}=abc")[1]
+    assert "private" in headers["Cache-Control"]  # made for this visitor, not the stored one
 
 
-def test_a_conditional_request_is_answered_304_by_django(story, page_cache_on, django_requests):
+def test_a_conditional_request_is_answered_304(story, page_cache_on, pages_made):
     etag = served(story.get_absolute_url())[1]["ETag"]
     status, _, body = served(story.get_absolute_url(), if_none_match=etag)
     assert (status, body) == (304, b"")
@@ -265,20 +268,20 @@ def test_a_generation_file_that_cannot_be_written_fails_the_deploy_check(setting
     assert "newsroom.E001" in [error.id for error in errors]
 
 
-def test_a_header_django_ignores_does_not_store_another_copy(story, page_cache_on, django_requests):
+def test_a_header_django_ignores_does_not_store_another_copy(story, page_cache_on, pages_made):
     served(story.get_absolute_url())
     served(story.get_absolute_url(), x_forwarded_host="elsewhere.example")
-    assert len(django_requests) == 1
+    assert len(pages_made) == 1
 
 
 def test_the_proxys_scheme_header_keeps_one_copy_per_scheme(
-    story, settings, page_cache_on, django_requests
+    story, settings, page_cache_on, pages_made
 ):
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     secure = served(story.get_absolute_url(), x_forwarded_proto="https")
     served(story.get_absolute_url(), x_forwarded_proto="made-up")
     served(story.get_absolute_url(), x_forwarded_proto="another")  # http as well: kept
-    assert len(django_requests) == 2
+    assert len(pages_made) == 2
     assert served(story.get_absolute_url(), x_forwarded_proto="https") == secure
 
 
@@ -289,7 +292,7 @@ def test_reader_pages_are_public_with_the_page_cache_off(client, story):
 
 
 def test_nginx_keeps_a_page_at_most_until_the_current_second_ends(
-    story, page_cache_on, django_requests, monkeypatch
+    story, page_cache_on, pages_made, monkeypatch
 ):
     monkeypatch.setattr(page_cache.time, "time", lambda: 1_800_000_000.75)
     made = served(story.get_absolute_url())[1]
@@ -298,10 +301,10 @@ def test_nginx_keeps_a_page_at_most_until_the_current_second_ends(
 
 
 def test_the_front_cache_expiry_is_not_stored_with_the_page(
-    story, page_cache_on, django_requests, monkeypatch
+    story, page_cache_on, pages_made, monkeypatch
 ):
     served(story.get_absolute_url())
     next_second = int(time.time()) + 1
     monkeypatch.setattr(page_cache.time, "time", lambda: next_second + 0.5)
     assert served(story.get_absolute_url())[1]["X-Accel-Expires"] == f"@{next_second}"
-    assert len(django_requests) == 1  # answered from the stored page
+    assert len(pages_made) == 1  # answered from the stored page

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from articles.editing.exporters import export_story
-from articles.editing.importers import save_story
+from articles.editing.importers import import_story
 from articles.editing.story_format import (
     MAX_STORY_BYTES,
     ParsedCallToAction,
@@ -49,7 +49,7 @@ def test_reference_story_parts_are_recognised(reference_story_text):
 
 @pytest.mark.django_db
 def test_reference_story_import_then_export_gives_the_same_text(reference_story_text):
-    article = save_story(parse_story(reference_story_text))
+    article = import_story(parse_story(reference_story_text))
     assert export_story(article) == normalised(reference_story_text)
 
 
@@ -57,7 +57,7 @@ def test_reference_story_import_then_export_gives_the_same_text(reference_story_
 @pytest.mark.parametrize("path", DEMO_STORIES, ids=lambda path: path.stem)
 def test_demo_story_import_then_export_gives_the_same_text(path):
     text = path.read_text(encoding="utf-8")
-    assert export_story(save_story(parse_story(text))) == normalised(text)
+    assert export_story(import_story(parse_story(text))) == normalised(text)
 
 
 @pytest.mark.django_db
@@ -148,8 +148,8 @@ def test_import_of_several_files_is_all_or_nothing(tmp_path):
 @pytest.mark.django_db
 def test_same_call_to_action_text_reuses_one_block():
     cta_line = "-> Connect with one of our AI Strategists today at Opahl Technologies\n"
-    save_story(parse_story("First story\nA paragraph.\n" + cta_line))
-    save_story(parse_story("Second story\nA paragraph.\n" + cta_line))
+    import_story(parse_story("First story\nA paragraph.\n" + cta_line))
+    import_story(parse_story("Second story\nA paragraph.\n" + cta_line))
     assert ArticleCallToAction.objects.count() == 2
     assert ArticleCallToAction.objects.values("call_to_action").distinct().count() == 1
 
@@ -245,7 +245,7 @@ def story_text(story: ParsedStory) -> str:
 def test_any_well_formed_story_survives_import_then_export(story):
     text = story_text(story)
     Article.objects.all().delete()
-    assert export_story(save_story(parse_story(text))) == text
+    assert export_story(import_story(parse_story(text))) == text
 
 
 def test_parse_errors_are_one_line():

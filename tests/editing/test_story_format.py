@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 
 from articles.editing import revisions
 from articles.editing.exporters import export_story
-from articles.editing.importers import save_story
+from articles.editing.importers import import_story
 from articles.editing.story_format import StoryFormatError, parse_story
 from articles.models import Article, ArticleCallToAction, Credit, Section
 from tests.factories import make_article, make_author, make_cta, make_desk, make_image_upload
@@ -76,7 +76,7 @@ def test_admin_made_story_with_every_part_survives_export_then_import():
     before = revisions.snapshot(article)
     text = export_story(article)
     article.delete()
-    again = save_story(parse_story(text))
+    again = import_story(parse_story(text))
     # The same story: only the rows' own ids differ.
     assert revisions.snapshot(again) | {"ids": None} == before | {"ids": None}
     assert export_story(again) == text
@@ -107,7 +107,7 @@ def test_imported_formatting_is_stored_as_the_admin_stores_it():
     story = parse_story(
         "Headline\nSome **bold**, *italic* and a [link](https://example.com/a).\n- One\n- Two\n"
     )
-    intro = save_story(story).sections.get().body
+    intro = import_story(story).sections.get().body
     assert intro == (
         '<p>Some <strong>bold</strong>, <em>italic</em> and a <a href="https://example.com/a">'
         "link</a>.</p><ul><li><p>One</p></li><li><p>Two</p></li></ul>"
@@ -115,7 +115,7 @@ def test_imported_formatting_is_stored_as_the_admin_stores_it():
 
 
 def test_header_block_sets_dek_desk_and_bylines():
-    article = save_story(
+    article = import_story(
         parse_story("Headline\nDek: In short.\nDesk: Science\nByline: Ana Ruiz\nThe text.\n")
     )
     assert (article.dek, article.desk.name) == ("In short.", "Science")
@@ -128,7 +128,7 @@ def test_a_first_paragraph_that_looks_like_a_header_line_stays_a_paragraph():
     text = export_story(article)
     assert "Hero\\: the firefighter who went back." in text
     article.delete()
-    assert save_story(parse_story(text)).sections.get().body == (
+    assert import_story(parse_story(text)).sections.get().body == (
         "<p>Hero: the firefighter who went back.</p>"
     )
 
@@ -137,7 +137,7 @@ def test_closing_without_takeaways_stays_the_closing():
     article = make_article(takeaways=0, closing="<p>The end.</p>")
     text = export_story(article)
     article.delete()
-    again = save_story(parse_story(text))
+    again = import_story(parse_story(text))
     assert again.closing == "<p>The end.</p>"
     assert "The end." not in again.sections.last().body
 
@@ -159,11 +159,11 @@ def test_a_dangerous_link_in_a_file_is_refused():
 
 def test_a_dangerous_link_in_text_stays_text():
     story = parse_story("Headline\nSee [this](javascript:alert(1)) now.\n")
-    assert "href" not in save_story(story).sections.get().body
+    assert "href" not in import_story(story).sections.get().body
 
 
 def test_a_call_to_action_line_with_a_button_makes_a_block_with_its_link():
     story = parse_story("Headline\nThe text.\n-> Talk to our desk [Book a call](/call/)\n")
-    placed = save_story(story).cta_placements.get()
+    placed = import_story(story).cta_placements.get()
     cta = placed.call_to_action
     assert (cta.text, cta.button_label, cta.url) == ("Talk to our desk", "Book a call", "/call/")

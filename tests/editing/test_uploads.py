@@ -31,7 +31,12 @@ from articles.editing.uploads import (
     validate_image_upload,
 )
 from articles.models import Article
-from newsroom import limits
+from newsroom.middleware import (
+    FORM_FIELDS_BYTES,
+    PICTURES_PER_FORM,
+    RequestSizeLimitMiddleware,
+    max_request_bytes,
+)
 from tests.editing.test_admin import ADD_URL, edit_post, full_story_post
 from tests.factories import make_article
 from tests.pages import visible_text
@@ -108,11 +113,12 @@ def refusal(file) -> list[str]:
     return []
 
 
-def post_picture(file, *, field="hero_image", article=None, field_classes=None):
-    """Upload a picture to a story through a model form, as the admin's form does."""
+def post_picture(file, *, field="hero_image", article=None):
+    """Upload a picture to a story through a model form with the admin form's picture field,
+    which stores the clean copy."""
     article = article or make_article(hero_alt="A harbour at dawn")
     form_class = modelform_factory(
-        Article, fields=[field, "hero_alt"], field_classes=field_classes or {}
+        Article, fields=[field, "hero_alt"], field_classes={field: PictureField}
     )
     form = form_class(data={"hero_alt": "A harbour at dawn"}, files={field: file}, instance=article)
     if form.is_valid():
@@ -268,7 +274,7 @@ def test_a_picture_just_over_the_pixel_limit_is_refused_from_its_header():
 def test_the_picture_field_explains_a_bomb_instead_of_calling_it_corrupted():
     bomb = upload(png_header_only(50_000, 50_000), "harbour.png", "image/png")
 
-    form = post_picture(bomb, field_classes={"hero_image": PictureField})
+    form = post_picture(bomb)
 
     assert form.errors["hero_image"] == [TOO_MANY_PIXELS]
 
@@ -434,6 +440,18 @@ def test_lossless_webp_stays_lossless():
     assert stored_image(Article.objects.get().hero_image).tobytes() == gradient.tobytes()
 
 
+def test_checking_a_picture_leaves_the_editors_file_as_it_is():
+    # Only the form's picture field puts the clean copy in its place, where anyone can see.
+    jpeg = picture("JPEG", comment=b"taken at home")
+    article = Article(hero_alt="A harbour")
+    article.hero_image = upload(jpeg, "harbour.jpg", "image/jpeg")
+
+    validate_image_upload(article.hero_image)
+
+    article.hero_image.file.seek(0)
+    assert article.hero_image.file.read() == jpeg
+
+
 def test_a_stored_picture_is_not_read_again_when_the_story_is_saved(settings):
     article = make_article(hero_image=upload(picture("PNG"), "harbour.png"), hero_alt="A harbour")
     settings.MAX_IMAGE_UPLOAD_BYTES = 10  # a rule made after the picture was uploaded
@@ -569,6 +587,24 @@ def test_admin_stores_an_accepted_picture_under_a_safe_name(editor_client):
     assert (article.hero_width, article.hero_height) == (60, 40)
 
 
+def test_admin_stores_the_clean_copy_turned_upright(editor_client):
+    image = Image.new("RGB", (80, 60), (255, 255, 255))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "turn 90° clockwise"
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif, comment=b"taken at home")
+    data = full_story_post(hero_image=upload(buffer.getvalue(), "harbour.jpg", "image/jpeg"))
+
+    response = editor_client.post(ADD_URL, data)
+
+    assert response.status_code == 302
+    article = Article.objects.get()
+    stored = stored_image(article.hero_image)
+    assert (article.hero_width, article.hero_height) == stored.size == (60, 80)
+    assert not stored.getexif()
+    assert "comment" not in stored.info
+
+
 # --- Request size: one limit for nginx, the app and the form ---------------------------
 
 
@@ -577,18 +613,18 @@ def test_nginx_takes_every_request_the_app_takes_and_no_more():
     config = (PROJECT / "bench" / "nginx.conf").read_text()
     (value,) = re.findall(r"^\s*client_max_body_size\s+(\d+)([km]?);", config, re.MULTILINE)
     number, unit = value
-    assert int(number) * {"": 1, "k": 1024, "m": 1024 * 1024}[unit] == limits.max_request_bytes()
+    assert int(number) * {"": 1, "k": 1024, "m": 1024 * 1024}[unit] == max_request_bytes()
 
 
 def test_request_limit_counts_every_picture_of_the_story_form():
     pictures = [f for f in ArticleAdminForm.base_fields.values() if isinstance(f, PictureField)]
-    assert len(pictures) == limits.PICTURES_PER_FORM
+    assert len(pictures) == PICTURES_PER_FORM
 
 
 def test_request_limit_is_the_story_form_with_its_pictures_at_their_limit(settings):
     settings.MAX_IMAGE_UPLOAD_BYTES = 10 * 1024 * 1024
-    middleware = limits.RequestSizeLimitMiddleware(lambda request: HttpResponse("the form"))
-    largest = 2 * settings.MAX_IMAGE_UPLOAD_BYTES + limits.FORM_FIELDS_BYTES
+    middleware = RequestSizeLimitMiddleware(lambda request: HttpResponse("the form"))
+    largest = 2 * settings.MAX_IMAGE_UPLOAD_BYTES + FORM_FIELDS_BYTES
     assert largest > 2 * settings.MAX_IMAGE_UPLOAD_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
     taken = middleware(RequestFactory().post(ADD_URL, CONTENT_LENGTH=str(largest)))

@@ -1,1 +1,1 @@
-"""Tests of the workflow and the review desk."""
+"""Tests of the workflow and the review queues."""

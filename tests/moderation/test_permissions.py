@@ -1,4 +1,4 @@
-"""Every role × every workflow action, as HTTP requests to the desk: allowed decisions move
+"""Every role × every workflow action, as HTTP requests to the review page: allowed decisions move
 the story; forged ones get 403 (or a login page) and change nothing."""
 
 from datetime import timedelta
@@ -28,7 +28,7 @@ def expected(role, action):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("action", list(workflow.TRANSITIONS))
-def test_desk_decision_matrix(request, client, writer, role, action):
+def test_review_decision_matrix(request, client, writer, role, action):
     transition = workflow.TRANSITIONS[action]
     status = transition.sources[0]
     published_at = timezone.now() + timedelta(hours=1) if status == Status.SCHEDULED else None
@@ -39,7 +39,7 @@ def test_desk_decision_matrix(request, client, writer, role, action):
         client.force_login(request.getfixturevalue(role))
     later = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(
-        reverse("desk:review", args=[article.pk]),
+        reverse("review:story", args=[article.pk]),
         {
             "decision": action,
             "note": "Checked.",

@@ -14,11 +14,11 @@ from tests.pages import visible_text
 
 pytestmark = pytest.mark.django_db
 Status = Article.Status
-DESK = reverse("desk:index")
+QUEUES = reverse("review:index")
 
 
 def review_url(article):
-    return reverse("desk:review", args=[article.pk])
+    return reverse("review:story", args=[article.pk])
 
 
 def decide(client, article, decision, **fields):
@@ -33,12 +33,12 @@ def submitted(writer):
 
 
 def test_anonymous_visitor_is_sent_to_log_in(client):
-    response = client.get(DESK)
+    response = client.get(QUEUES)
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
 
 
-def test_writer_sees_only_own_stories_on_the_desk(client, writer, other_writer):
+def test_writer_sees_only_own_stories_in_the_review_queues(client, writer, other_writer):
     make_article(
         headline="Wendy's draft", status=Status.DRAFT, published_at=None, created_by=writer
     )
@@ -46,7 +46,7 @@ def test_writer_sees_only_own_stories_on_the_desk(client, writer, other_writer):
         headline="Oscar's draft", status=Status.DRAFT, published_at=None, created_by=other_writer
     )
     client.force_login(writer)
-    text = visible_text(client.get(DESK).content.decode())
+    text = visible_text(client.get(QUEUES).content.decode())
     assert "Wendy's draft" in text
     assert "Oscar's draft" not in text
 
@@ -66,24 +66,24 @@ def test_review_queue_puts_overdue_work_first_then_oldest(client, editor, writer
             action="submit", to_status=Status.IN_REVIEW, created_at=now - timedelta(minutes=minutes)
         )
     client.force_login(editor)
-    queue = {key: items for key, _, items in client.get(DESK).context["queues"]}["waiting"]
+    queue = {key: items for key, _, items in client.get(QUEUES).context["queues"]}["waiting"]
     assert [a.headline for a in queue] == ["Past its deadline", "Waiting longest", "Just submitted"]
 
 
-def test_desk_counts_each_queue(client, editor):
+def test_review_queues_count_each_queue(client, editor):
     make_article(status=Status.IN_REVIEW, published_at=None)
     make_article(status=Status.IN_REVIEW, published_at=None)
     make_article(status=Status.CHANGES_REQUESTED, published_at=None)
     client.force_login(editor)
-    counts = {key: len(items) for key, _, items in client.get(DESK).context["queues"]}
+    counts = {key: len(items) for key, _, items in client.get(QUEUES).context["queues"]}
     assert (counts["waiting"], counts["changes"], counts["approved"]) == (2, 1, 0)
 
 
 def test_review_page_frames_the_story_as_readers_will_see_it(client, editor, submitted):
     client.force_login(editor)
     html = client.get(review_url(submitted)).content.decode()
-    assert f'src="{reverse("desk:preview", args=[submitted.pk])}"' in html
-    preview = client.get(reverse("desk:preview", args=[submitted.pk]))
+    assert f'src="{reverse("review:preview", args=[submitted.pk])}"' in html
+    preview = client.get(reverse("review:preview", args=[submitted.pk]))
     assert preview["X-Frame-Options"] == "SAMEORIGIN"
     assert "Preview — not published." in preview.content.decode()
     assert submitted.headline in preview.content.decode()
@@ -177,10 +177,10 @@ def test_writer_withdraws_own_submission(client, writer, submitted):
 def test_writer_cannot_open_another_writers_story(client, other_writer, submitted):
     client.force_login(other_writer)
     assert client.get(review_url(submitted)).status_code == 403
-    assert client.get(reverse("desk:preview", args=[submitted.pk])).status_code == 403
+    assert client.get(reverse("review:preview", args=[submitted.pk])).status_code == 403
 
 
-def test_desk_shows_when_the_scheduler_last_ran_and_flags_late_stories(client, editor):
+def test_review_queues_show_when_the_scheduler_last_ran_and_flag_late_stories(client, editor):
     SchedulerRun.objects.create(finished_at=timezone.now() - timedelta(minutes=3), published=1)
     make_article(
         headline="Should be out by now",
@@ -188,7 +188,7 @@ def test_desk_shows_when_the_scheduler_last_ran_and_flags_late_stories(client, e
         published_at=timezone.now() - timedelta(minutes=30),
     )
     client.force_login(editor)
-    text = visible_text(client.get(DESK).content.decode())
+    text = visible_text(client.get(QUEUES).content.decode())
     assert "The scheduler last ran 3 minutes ago" in text
     assert "The scheduler is behind." in text
     assert "Should be out by now" in text
@@ -213,7 +213,7 @@ def shown_link_addresses(response) -> list[PreviewLink]:
 def test_editor_creates_a_preview_link(client, editor, submitted):
     client.force_login(editor)
     response = client.post(
-        reverse("desk:create_link", args=[submitted.pk]),
+        reverse("review:create_link", args=[submitted.pk]),
         {"label": "Our lawyer", "days": "3"},
         follow=True,
     )
@@ -238,7 +238,7 @@ def test_review_page_keeps_each_active_link_address_with_a_copy_button(client, e
 def test_writer_cannot_create_a_preview_link(client, writer, submitted):
     client.force_login(writer)
     response = client.post(
-        reverse("desk:create_link", args=[submitted.pk]), {"label": "My friend", "days": "3"}
+        reverse("review:create_link", args=[submitted.pk]), {"label": "My friend", "days": "3"}
     )
     assert response.status_code == 403
     assert not PreviewLink.objects.exists()
@@ -278,7 +278,7 @@ def test_preview_link_cannot_be_turned_to_another_story(client, editor, submitte
 def test_editor_revokes_a_preview_link(client, editor, submitted):
     link = make_link(submitted, editor)
     client.force_login(editor)
-    client.post(reverse("desk:revoke_link", args=[submitted.pk, link.pk]))
+    client.post(reverse("review:revoke_link", args=[submitted.pk, link.pk]))
     client.logout()
     assert client.get(preview_link_url(link)).status_code == 404
 

@@ -185,7 +185,7 @@ def test_writer_is_emailed_each_decision(
     assert message.to == [writer.email]
     assert "Request changes" in message.subject
     assert "Check the grant figure." in message.body
-    assert f"/desk/{article.pk}/" in message.body
+    assert f"/review/{article.pk}/" in message.body
 
 
 def test_a_mail_failure_does_not_undo_the_decision(

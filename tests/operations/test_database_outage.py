@@ -4,7 +4,7 @@ Measured end to end, the way production runs: gunicorn with DEBUG=0 and CONN_MAX
 front of a PostgreSQL this test starts for itself (never the machine's own server), reached
 through a relay the test controls. The relay passes what it is given, drops it (stops reading
 and forwarding, but keeps the connection open, as a network that loses packets or a server
-that has hung does), or delays every answer. A reader, the desk and the search must get the
+that has hung does), or delays every answer. A reader, the review queues and the search must get the
 503 page within 4 seconds, and gunicorn must never have to kill the worker.
 """
 
@@ -28,14 +28,14 @@ import pytest
 from django.db import connection
 
 from articles.models import Article
-from newsroom.postgresql.base import DatabaseTooSlow, request_budget
+from newsroom.middleware import DatabaseTooSlow, request_budget
 
 PROJECT = Path(__file__).resolve().parents[2]
 INITDB = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
 SECONDS_ALLOWED = 4
 PAGES = {
     "story": "/stories/outage-story/",
-    "desk": "/desk/",
+    "review": "/review/",
     "search": "/search/?q=outage",
 }
 
@@ -230,8 +230,8 @@ class Site:
         self.log = log
 
     def get(self, page: str) -> tuple[int, float]:
-        """GET a page (the desk as an editor); return its status and how long it took."""
-        cookie = self.staff_cookie if page == "desk" else ""
+        """GET a page (the review queues as an editor); return its status and how long it took."""
+        cookie = self.staff_cookie if page == "review" else ""
         request = urllib.request.Request(
             self.url + PAGES[page], headers={"Cookie": cookie} if cookie else {}
         )
@@ -284,7 +284,7 @@ def test_dropped_packets_give_503_within_4_seconds(outage, page_name):
     assert seconds < SECONDS_ALLOWED
 
 
-@pytest.mark.parametrize("page_name", ["desk", "search"])  # the pages with the most queries
+@pytest.mark.parametrize("page_name", ["review", "search"])  # the pages with the most queries
 def test_a_database_two_seconds_late_each_round_trip_gives_503_within_4_seconds(outage, page_name):
     outage.warm(page_name)
     outage.relay.mode, outage.relay.delay = "delay", 2

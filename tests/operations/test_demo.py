@@ -27,7 +27,7 @@ def test_demo_stories_use_every_part(settings, capsys):
             article.cta_placements.filter(call_to_action__url__startswith="mailto:").exists()
         )
     output = capsys.readouterr().out
-    assert "http://127.0.0.1:8000/desk/" in output
+    assert "http://127.0.0.1:8000/review/" in output
     assert "editor / editor-demo-password" in output
 
 
@@ -37,11 +37,11 @@ def test_demo_prints_links_to_the_site_address(settings, capsys):
     settings.SITE_URL = "http://127.0.0.1:58000"
     call_command("load_demo")
     output = capsys.readouterr().out
-    assert "The desk:    http://127.0.0.1:58000/desk/" in output
+    assert "Review:      http://127.0.0.1:58000/review/" in output
     assert ":8000/" not in output
 
 
-def test_demo_fills_every_queue_of_the_desk(settings):
+def test_demo_fills_every_review_queue(settings):
     settings.DEBUG = True
     call_command("load_demo")
     states = sorted(Article.objects.values_list("status", flat=True))
@@ -80,3 +80,11 @@ def test_generated_stories_are_published_with_every_part():
 def test_generate_articles_refuses_a_silly_count():
     with pytest.raises(CommandError, match="between 1 and 1,000,000"):
         call_command("generate_articles", "0")
+
+
+def test_demo_stories_show_their_drawn_pictures_in_every_size(settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    for article in Article.objects.all():
+        assert article.hero_renditions["webp_srcset"].endswith("1600w")
+        assert article.revisions.filter(summary="Demo picture").count() == 1

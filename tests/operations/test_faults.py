@@ -380,7 +380,7 @@ def test_database_error_in_the_session_middleware_gives_the_static_503_page(
     client = Client(raise_request_exception=False)  # as production: no test re-raise
     client.force_login(editor)
     monkeypatch.setattr(db_sessions.SessionStore, "save", refused)
-    response = client.get(reverse("desk:index"))
+    response = client.get(reverse("review:index"))
     assert_static_503(response.status_code, response.headers, response.content.decode())
 
 
@@ -411,7 +411,7 @@ def test_stopped_postgresql_gives_503_fast_and_the_site_recovers_by_itself(
     client.force_login(editor)
     staff_cookie = f"sessionid={client.cookies['sessionid'].value}"
     story_url = live_server.url + story.get_absolute_url()
-    desk_url = live_server.url + reverse("desk:index")
+    desk_url = live_server.url + reverse("review:index")
     assert fetch(story_url)[0] == 200
 
     with monkeypatch.context() as outage:
@@ -630,7 +630,7 @@ def test_a_worker_killed_in_the_middle_of_a_save_leaves_nothing(
 # --- The mail server down -------------------------------------------------------------------
 
 
-def test_desk_decision_stands_when_the_mail_server_is_down(
+def test_review_decision_stands_when_the_mail_server_is_down(
     transactional_db, editor, writer, settings, dead_port, caplog
 ):
     # As in production: the mail is queued, and sent (or not) after the answer.
@@ -640,7 +640,7 @@ def test_desk_decision_stands_when_the_mail_server_is_down(
     client.force_login(editor)
     started = time.monotonic()
     response = client.post(
-        reverse("desk:review", args=[story.pk]),
+        reverse("review:story", args=[story.pk]),
         {"decision": "approve", "seen": f"{story.status}:{story.version}"},
     )
     assert response.status_code == 302

@@ -122,7 +122,7 @@ def test_password_reset_link_arrives_when_the_slow_mail_server_answers(client, e
     assert "/admin/password-reset/" in text
 
 
-def test_desk_decision_answers_at_once_and_the_writer_is_emailed_later(
+def test_review_decision_answers_at_once_and_the_writer_is_emailed_later(
     transactional_db, editor, writer, slow_smtp
 ):
     story = make_article(status=Article.Status.IN_REVIEW, published_at=None, created_by=writer)
@@ -130,7 +130,7 @@ def test_desk_decision_answers_at_once_and_the_writer_is_emailed_later(
     client.force_login(editor)
     seconds, response = timed_post(
         client,
-        reverse("desk:review", args=[story.pk]),
+        reverse("review:story", args=[story.pk]),
         {"decision": "approve", "seen": f"{story.status}:{story.version}"},
     )
     assert response.status_code == 302

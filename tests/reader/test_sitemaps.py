@@ -223,4 +223,4 @@ def test_robots_txt_keeps_crawlers_out_of_staff_pages(client):
 
     lines = response.text.splitlines()
     assert lines[0] == "User-agent: *"
-    assert {"Disallow: /admin/", "Disallow: /desk/", "Disallow: /preview/"} <= set(lines)
+    assert {"Disallow: /admin/", "Disallow: /review/", "Disallow: /preview/"} <= set(lines)

@@ -278,27 +278,28 @@ ROUTES = {
     **admin_model(
         "previewlink",
         changelist="editor",
-        add=None,  # links are made on the desk's review page, never here
+        add=None,  # links are made on the story's review page, never here
         history="editor",
         delete="superuser",
         change="editor",
         refuses="writer",
         obj=lambda w: w.link.pk,
     ),
-    # --- The desk.
-    "desk/": Rule(lambda w, s: reverse("desk:index"), opens="writer"),
-    "desk/<int:pk>/": Rule(story_url("desk:review"), **STORY_PAGE),
-    "desk/<int:pk>/preview/": Rule(story_url("desk:preview"), **STORY_PAGE),
-    "desk/<int:pk>/links/": Rule(story_url("desk:create_link"), **STORY_CHANGE),
-    "desk/<int:pk>/links/<int:link_pk>/revoke/": Rule(
-        story_url("desk:revoke_link", lambda w: w.link.pk), **STORY_CHANGE
+    # --- The review queues.
+    "review/": Rule(lambda w, s: reverse("review:index"), opens="writer"),
+    "review/<int:pk>/": Rule(story_url("review:story"), **STORY_PAGE),
+    "review/<int:pk>/preview/": Rule(story_url("review:preview"), **STORY_PAGE),
+    "review/<int:pk>/links/": Rule(story_url("review:create_link"), **STORY_CHANGE),
+    "review/<int:pk>/links/<int:link_pk>/revoke/": Rule(
+        story_url("review:revoke_link", lambda w: w.link.pk), **STORY_CHANGE
     ),
+    "^desk/(?P<rest>.*)$": Rule(lambda w, s: f"/desk/{s.pk}/", opens=ANYONE, answer=301),
     # --- Readers: open to everyone; drafts stay 404 (tests/reader/test_views.py).
     "": Rule(lambda w, s: "/", opens=ANYONE),
     "search/": Rule(lambda w, s: "/search/?q=story", opens=ANYONE),
     "stories/<slug:slug>/": Rule(lambda w, s: w.published.get_absolute_url(), opens=ANYONE),
     "desks/<slug:slug>/": Rule(lambda w, s: w.desk.get_absolute_url(), opens=ANYONE),
-    "tags/<tagslug:slug>/": Rule(lambda w, s: w.tag.get_absolute_url(), opens=ANYONE),
+    r"^tags/(?P<slug>[-\w]+)/$": Rule(lambda w, s: w.tag.get_absolute_url(), opens=ANYONE),
     "authors/<slug:slug>/": Rule(lambda w, s: w.author.get_absolute_url(), opens=ANYONE),
     "preview/<str:token>/": Rule(lambda w, s: preview_link_url(w.link), opens=ANYONE),
     "favicon.ico": Rule(lambda w, s: "/favicon.ico", opens=ANYONE, answer=301),
@@ -310,10 +311,10 @@ ROUTES = {
     "feeds/desks/<slug:slug>/atom/": Rule(
         lambda w, s: f"/feeds/desks/{w.desk.slug}/atom/", opens=ANYONE
     ),
-    "feeds/tags/<tagslug:slug>/rss/": Rule(
+    r"^feeds/tags/(?P<slug>[-\w]+)/rss/$": Rule(
         lambda w, s: f"/feeds/tags/{w.tag.slug}/rss/", opens=ANYONE
     ),
-    "feeds/tags/<tagslug:slug>/atom/": Rule(
+    r"^feeds/tags/(?P<slug>[-\w]+)/atom/$": Rule(
         lambda w, s: f"/feeds/tags/{w.tag.slug}/atom/", opens=ANYONE
     ),
     "feeds/authors/<slug:slug>/rss/": Rule(
@@ -615,7 +616,7 @@ def test_a_staff_member_without_a_role_opens_no_story_page(w):
 def test_a_deactivated_editor_is_sent_to_log_in(w):
     client = client_for(w, "editor")
     User.objects.filter(pk=w.editor.pk).update(is_active=False)
-    for route in [*STORY_ROUTES, "desk/", "admin/"]:
+    for route in [*STORY_ROUTES, "review/", "admin/"]:
         response = client.get(ROUTES[route].url(w, w.theirs))
         assert is_login_redirect(response), route
 
@@ -665,13 +666,13 @@ def test_unsafe_methods_without_a_csrf_token_are_refused(w, route):
 @pytest.mark.parametrize(
     "route, allowed",
     [
-        ("desk/", {"GET", "HEAD"}),
-        ("desk/<int:pk>/", {"GET", "HEAD", "POST"}),
-        ("desk/<int:pk>/preview/", {"GET", "HEAD"}),
+        ("review/", {"GET", "HEAD"}),
+        ("review/<int:pk>/", {"GET", "HEAD", "POST"}),
+        ("review/<int:pk>/preview/", {"GET", "HEAD"}),
         ("preview/<str:token>/", {"GET", "HEAD", "POST"}),
     ],
 )
-def test_desk_and_preview_pages_answer_only_the_methods_they_use(w, route, allowed):
+def test_review_and_preview_pages_answer_only_the_methods_they_use(w, route, allowed):
     client = client_for(w, "editor")
     url = ROUTES[route].url(w, w.theirs)
     for method in set(METHODS) - allowed:
@@ -701,8 +702,8 @@ def test_publish_button_needs_the_csrf_token(w):
     assert w.theirs.status == Status.PUBLISHED
 
 
-def test_desk_decision_needs_the_csrf_token(w):
-    url = reverse("desk:review", args=[w.theirs.pk])
+def test_review_decision_needs_the_csrf_token(w):
+    url = reverse("review:story", args=[w.theirs.pk])
     client, token = csrf_client(w, "editor", url)
     decision = {"decision": "publish", "seen": f"draft:{w.theirs.version}", "note": ""}
     assert client.post(url, decision).status_code == 403
@@ -725,9 +726,9 @@ def test_revision_restore_needs_the_csrf_token(w):
 
 
 def test_making_and_revoking_a_preview_link_need_the_csrf_token(w):
-    client, token = csrf_client(w, "editor", reverse("desk:review", args=[w.theirs.pk]))
-    make = reverse("desk:create_link", args=[w.theirs.pk])
-    revoke = reverse("desk:revoke_link", args=[w.theirs.pk, w.link.pk])
+    client, token = csrf_client(w, "editor", reverse("review:story", args=[w.theirs.pk]))
+    make = reverse("review:create_link", args=[w.theirs.pk])
+    revoke = reverse("review:revoke_link", args=[w.theirs.pk, w.link.pk])
     assert client.post(make, {"label": "Source", "days": "3"}).status_code == 403
     assert client.post(revoke).status_code == 403
     assert PreviewLink.objects.filter(revoked_at=None).count() == 1
@@ -913,7 +914,7 @@ def test_preview_link_form_ignores_story_owner_and_revocation_fields(w):
     client = client_for(w, "editor")
     before = timezone.now()
     client.post(
-        reverse("desk:create_link", args=[w.mine.pk]),
+        reverse("review:create_link", args=[w.mine.pk]),
         {
             "label": "Source",
             "days": "3",
@@ -932,7 +933,7 @@ def test_preview_link_form_ignores_story_owner_and_revocation_fields(w):
 def test_preview_links_last_from_one_to_thirty_days(w, days):
     client = client_for(w, "editor")
     response = client.post(
-        reverse("desk:create_link", args=[w.mine.pk]), {"label": "Source", "days": days}
+        reverse("review:create_link", args=[w.mine.pk]), {"label": "Source", "days": days}
     )
     assert response.status_code == 200  # the review page again, with the form's error
     assert not PreviewLink.objects.filter(label="Source").exists()

@@ -338,7 +338,7 @@ def test_login_form_never_carries_an_off_site_next(client, target):
 @pytest.mark.parametrize("target", OFF_SITE)
 def test_login_never_sends_off_site(client, editor, target):
     response = client.post(
-        f"{LOGIN}?next=/desk/", {"username": "edgar", "password": PASSWORD, "next": target}
+        f"{LOGIN}?next=/review/", {"username": "edgar", "password": PASSWORD, "next": target}
     )
     assert response.status_code == 302
     assert_stays_on_site(response)
@@ -358,16 +358,18 @@ def test_logout_never_sends_off_site(editor_client, target):
 
 
 @pytest.mark.parametrize(
-    "target", ["/no-such-page/", "/admin/no-such-page/", "/desk/999999/nope", "desk/"]
+    "target", ["/no-such-page/", "/admin/no-such-page/", "/review/999999/nope", "review/"]
 )
-def test_login_lands_on_the_desk_when_next_is_not_a_page_of_this_site(client, editor, target):
+def test_login_lands_on_the_review_queues_when_next_is_not_a_page_of_this_site(
+    client, editor, target
+):
     in_address = client.post(f"{LOGIN}?next={target}", {"username": "edgar", "password": PASSWORD})
     client.logout()
     in_form = client.post(LOGIN, {"username": "edgar", "password": PASSWORD, "next": target})
-    assert in_address["Location"] == in_form["Location"] == reverse("desk:index")
+    assert in_address["Location"] == in_form["Location"] == reverse("review:index")
 
 
-@pytest.mark.parametrize("target", ["/admin/articles/article/", "http://testserver/desk/"])
+@pytest.mark.parametrize("target", ["/admin/articles/article/", "http://testserver/review/"])
 def test_login_follows_next_to_a_page_of_this_site(client, editor, target):
     response = client.post(LOGIN, {"username": "edgar", "password": PASSWORD, "next": target})
     assert response["Location"] == target
@@ -378,17 +380,19 @@ def test_login_page_does_not_carry_a_next_that_is_not_a_page(client):
     assert "/no-such-page/" not in page
 
 
-def test_desk_sends_a_visitor_to_log_in_and_back_to_the_desk(client, editor):
-    to_login = client.get(reverse("desk:index"))
-    back = client.post(to_login.url, {"username": "edgar", "password": PASSWORD, "next": "/desk/"})
-    assert back["Location"] == reverse("desk:index")
+def test_review_queues_send_a_visitor_to_log_in_and_back(client, editor):
+    to_login = client.get(reverse("review:index"))
+    back = client.post(
+        to_login.url, {"username": "edgar", "password": PASSWORD, "next": "/review/"}
+    )
+    assert back["Location"] == reverse("review:index")
 
 
 @pytest.mark.parametrize("target", OFF_SITE)
-def test_desk_decision_returns_to_the_review_page_whatever_it_is_told(client, editor, target):
+def test_review_decision_returns_to_the_review_page_whatever_it_is_told(client, editor, target):
     story = make_article(status=Article.Status.IN_REVIEW, published_at=None)
     client.force_login(editor)
-    review = reverse("desk:review", args=[story.pk])
+    review = reverse("review:story", args=[story.pk])
     response = client.post(
         f"{review}?next={target}",
         {"decision": "approve", "seen": f"{story.status}:{story.version}", "next": target},
@@ -438,9 +442,9 @@ def test_admin_and_sign_in_pages_refuse_to_be_framed(client, editor):
 def test_desk_pages_refuse_to_be_framed_but_its_preview_frames_on_the_same_site(client, editor):
     story = make_article(status=Article.Status.IN_REVIEW, published_at=None)
     client.force_login(editor)
-    review = client.get(reverse("desk:review", args=[story.pk]))
-    preview_url = reverse("desk:preview", args=[story.pk])
-    assert client.get(reverse("desk:index"))["X-Frame-Options"] == "DENY"
+    review = client.get(reverse("review:story", args=[story.pk]))
+    preview_url = reverse("review:preview", args=[story.pk])
+    assert client.get(reverse("review:index"))["X-Frame-Options"] == "DENY"
     assert review["X-Frame-Options"] == "DENY"
     assert f'<iframe class="story-frame" src="{preview_url}"' in review.content.decode()
     preview = client.get(preview_url)

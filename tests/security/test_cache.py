@@ -115,8 +115,8 @@ def link(draft, editor):
 def test_every_staff_preview_says_no_store(client, editor, draft, page_cache_on):
     client.force_login(editor)
     for url in [
-        reverse("desk:preview", args=[draft.pk]),
-        reverse("desk:review", args=[draft.pk]),
+        reverse("review:preview", args=[draft.pk]),
+        reverse("review:story", args=[draft.pk]),
         reverse("admin:articles_article_revision_preview", args=[draft.pk, 1]),
         reverse("admin:articles_article_change", args=[draft.pk]),
     ]:
@@ -142,9 +142,9 @@ def test_every_visit_of_a_shared_preview_reaches_the_server(client, link, page_c
 def test_a_revoked_preview_link_stops_working_at_once(client, editor, link, page_cache_on):
     url = preview_link_url(link)
     assert client.get(url).status_code == 200
-    desk = Client()
-    desk.force_login(editor)
-    desk.post(reverse("desk:revoke_link", args=[link.article_id, link.pk]))
+    staff = Client()
+    staff.force_login(editor)
+    staff.post(reverse("review:revoke_link", args=[link.article_id, link.pk]))
     assert client.get(url).status_code == 404
     assert Client().get(url).status_code == 404
 
@@ -159,9 +159,9 @@ def test_an_expired_preview_link_stops_working(client, link, page_cache_on):
 def test_a_preview_link_of_a_trashed_story_stops_working(client, chief, link, page_cache_on):
     url = preview_link_url(link)
     assert client.get(url).status_code == 200
-    desk = Client()
-    desk.force_login(chief)
-    desk.post(reverse("admin:articles_article_delete", args=[link.article_id]), {"post": "yes"})
+    staff = Client()
+    staff.force_login(chief)
+    staff.post(reverse("admin:articles_article_delete", args=[link.article_id]), {"post": "yes"})
     assert client.get(url).status_code == 404
 
 
@@ -250,15 +250,15 @@ GONE = {"page": 404, "home": False, "feed": False, "sitemap": False}
 THERE = {"page": 200, "home": True, "feed": True, "sitemap": True}
 
 
-def test_unpublishing_on_the_desk_removes_the_story_at_once(
+def test_unpublishing_on_the_review_page_removes_the_story_at_once(
     client, editor, story, page_cache_on, django_capture_on_commit_callbacks
 ):
     assert visit_everywhere(client, story) == THERE
-    desk = Client()
-    desk.force_login(editor)
+    staff = Client()
+    staff.force_login(editor)
     with django_capture_on_commit_callbacks(execute=True):
-        desk.post(
-            reverse("desk:review", args=[story.pk]),
+        staff.post(
+            reverse("review:story", args=[story.pk]),
             {"decision": "unpublish", "seen": f"published:{story.version}", "note": ""},
         )
     story.refresh_from_db()
@@ -298,11 +298,11 @@ def test_sending_a_due_scheduled_story_back_removes_it_at_once(
         published_at=timezone.now() - timedelta(minutes=1),
     )
     assert visit_everywhere(client, due) == THERE
-    desk = Client()
-    desk.force_login(editor)
+    staff = Client()
+    staff.force_login(editor)
     with django_capture_on_commit_callbacks(execute=True):
-        desk.post(
-            reverse("desk:review", args=[due.pk]),
+        staff.post(
+            reverse("review:story", args=[due.pk]),
             {"decision": "request_changes", "seen": f"scheduled:{due.version}", "note": "Wait."},
         )
     assert visit_everywhere(client, due) == GONE

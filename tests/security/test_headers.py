@@ -71,11 +71,11 @@ def test_the_admin_allows_only_its_own_inline_script_by_nonce(admin_client):
     assert f'<script type="importmap" nonce="{nonce[7:-1]}">' in response.content.decode()
 
 
-def test_only_the_desk_preview_may_be_framed_and_only_by_this_site(client, editor):
+def test_only_the_review_preview_may_be_framed_and_only_by_this_site(client, editor):
     story = make_article()
     client.force_login(editor)
 
-    response = client.get(reverse("desk:preview", args=[story.pk]))
+    response = client.get(reverse("review:preview", args=[story.pk]))
 
     assert directives(response)["frame-ancestors"] == ["'self'"]
     assert response["X-Frame-Options"] == "SAMEORIGIN"

@@ -459,8 +459,8 @@ def test_odd_object_ids_in_staff_addresses_are_never_a_crash(chief_client, objec
         # The admin sends an unknown id back to its index with a message.
         assert chief_client.get(url).status_code in {302, 400, 404}, url
     for url in [
-        "/desk/99999999999999999999999/",
-        "/desk/99999999999999999999999/preview/",
+        "/review/99999999999999999999999/",
+        "/review/99999999999999999999999/preview/",
         "/admin/articles/article/99999999999999999999999/revisions/",
         "/admin/articles/article/1/revisions/99999999999999999999999/",
     ]:

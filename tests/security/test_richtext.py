@@ -14,13 +14,13 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from articles.editing import revisions
-from articles.editing.importers import save_story
+from articles.editing.importers import import_story
 from articles.editing.story_format import parse_story
 from articles.editing.validators import validate_link_url
 from articles.models import Article, Author, CallToAction, Credit, Section, sanitize_rich_text
 from articles.moderation import workflow
 from articles.moderation.quality import check_quality
-from tests.factories import make_article, make_cta
+from tests.factories import call_to_action_form, make_article, make_cta
 from tests.security.test_xss import injected_markup, inline_rows
 
 pytestmark = pytest.mark.django_db
@@ -299,7 +299,7 @@ IMPORTABLE = {name: html for name, html in HOSTILE_RICH_TEXT.items() if html.isp
 @pytest.mark.parametrize("hostile", list(IMPORTABLE.values()), ids=list(IMPORTABLE))
 def test_imported_story_keeps_markup_in_its_text_as_text(editor, hostile):
     lines = ["Council meets", f"The intro {hostile}.", "Key Takeaways", "1. One."]
-    article = save_story(parse_story("\n".join([*lines, f"The end {hostile}."])), by=editor)
+    article = import_story(parse_story("\n".join([*lines, f"The end {hostile}."])), by=editor)
     intro = article.sections.get().body
     assert [unsafe_parts(article.closing), unsafe_parts(intro)] == [[], []]
     assert lxml.html.fragment_fromstring(intro).text_content() == f"The intro {hostile}."
@@ -382,28 +382,10 @@ def test_admin_stores_a_credit_link_to_a_path_on_this_site(editor_client):
     assert Credit.objects.get().url == "/about/"
 
 
-def call_to_action_post(url: str) -> dict:
-    return {
-        "name": "Consultation",
-        "text": "Talk to one of our strategists.",
-        "organisation": "",
-        "button_label": "Book a consultation",
-        "url": url,
-        "starts_at_0": "",
-        "starts_at_1": "",
-        "ends_at_0": "",
-        "ends_at_1": "",
-        "utm_source": "",
-        "utm_medium": "",
-        "utm_campaign": "",
-        "_save": "Save",
-    }
-
-
 @pytest.mark.parametrize("url", list(REFUSED_LINKS.values()), ids=list(REFUSED_LINKS))
 def test_admin_refuses_a_call_to_action_link_it_must_not_store(client, superuser, url):
     client.force_login(superuser)
-    response = client.post(reverse("admin:articles_calltoaction_add"), call_to_action_post(url))
+    response = client.post(reverse("admin:articles_calltoaction_add"), call_to_action_form(url=url))
     assert response.status_code == 200
     assert "Enter a web address" in response.content.decode()
     assert not CallToAction.objects.exists()
@@ -412,7 +394,7 @@ def test_admin_refuses_a_call_to_action_link_it_must_not_store(client, superuser
 def test_admin_stores_a_call_to_action_link_to_a_path_on_this_site(client, superuser):
     client.force_login(superuser)
     response = client.post(
-        reverse("admin:articles_calltoaction_add"), call_to_action_post("/newsletter/")
+        reverse("admin:articles_calltoaction_add"), call_to_action_form(url="/newsletter/")
     )
     assert response.status_code == 302
     assert CallToAction.objects.get().url == "/newsletter/"

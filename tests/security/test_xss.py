@@ -715,25 +715,25 @@ def test_revision_preview_shows_the_story_as_text(editor_client, revised):
 # --- The desk -------------------------------------------------------------------------------
 
 
-def test_desk_queues_show_the_story_as_text(editor_client, hostile):
-    content = get_page(editor_client, reverse("desk:index"))
+def test_review_queues_show_the_story_as_text(editor_client, hostile):
+    content = get_page(editor_client, reverse("review:index"))
     assert_shown_as_text(content, hostile.text["headline"], hostile.text["desk"])
 
 
-def test_desk_scheduler_warning_shows_late_stories_as_text(editor_client, payload):
+def test_review_scheduler_warning_shows_late_stories_as_text(editor_client, payload):
     late = make_article(
         headline=f"headline {payload}",
         status=Status.SCHEDULED,
         published_at=timezone.now() - timedelta(hours=1),
     )
-    content = get_page(editor_client, reverse("desk:index"))
+    content = get_page(editor_client, reverse("review:index"))
     [warning] = lxml.html.document_fromstring(content).xpath("//div[@role='alert']")
     assert injected_markup(content) == []
     assert late.headline in warning.text_content()
 
 
-def test_desk_review_page_shows_the_story_as_text(editor_client, hostile):
-    content = get_page(editor_client, reverse("desk:review", args=[hostile.article.pk]))
+def test_review_page_shows_the_story_as_text(editor_client, hostile):
+    content = get_page(editor_client, reverse("review:story", args=[hostile.article.pk]))
     document = lxml.html.document_fromstring(content)
     headline = hostile.text["headline"]
     assert_shown_as_text(content, headline)
@@ -741,36 +741,36 @@ def test_desk_review_page_shows_the_story_as_text(editor_client, hostile):
     assert document.xpath("//iframe/@title") == [f"Preview of “{headline}” as readers will see it"]
 
 
-def test_desk_review_page_shows_quality_problems_as_text(editor_client, hostile):
+def test_review_page_shows_quality_problems_as_text(editor_client, hostile):
     # A credit without a name and a block with a vague label: both problems quote the field.
     Credit.objects.filter(article=hostile.article).update(name="")
     CallToAction.objects.filter(pk=hostile.cta.pk).update(button_label="Click here")
-    content = get_page(editor_client, reverse("desk:review", args=[hostile.article.pk]))
+    content = get_page(editor_client, reverse("review:story", args=[hostile.article.pk]))
     assert_shown_as_text(content, hostile.text["credit role"], hostile.text["cta name"])
 
 
-def test_desk_review_history_shows_notes_as_text(editor_client, editor, hostile):
+def test_review_history_shows_notes_as_text(editor_client, editor, hostile):
     workflow.comment(hostile.article, by=editor, text=f"first line\nnote {hostile.payload}")
-    content = get_page(editor_client, reverse("desk:review", args=[hostile.article.pk]))
+    content = get_page(editor_client, reverse("review:story", args=[hostile.article.pk]))
     [note] = lxml.html.document_fromstring(content).xpath("//p[contains(@class, 'event-note')]")
     assert injected_markup(content) == []
     assert [child.tag for child in note.iterdescendants()] == ["br"]
     assert note.text_content() == f"first linenote {hostile.payload}"
 
 
-def test_desk_review_lists_preview_links_by_label_as_text(editor_client, editor, hostile):
+def test_review_page_lists_preview_links_by_label_as_text(editor_client, editor, hostile):
     PreviewLink.objects.create(
         article=hostile.article,
         label=f"label {hostile.payload}",
         created_by=editor,
         expires_at=timezone.now() + timedelta(days=1),
     )
-    content = get_page(editor_client, reverse("desk:review", args=[hostile.article.pk]))
+    content = get_page(editor_client, reverse("review:story", args=[hostile.article.pk]))
     assert_shown_as_text(content, f"label {hostile.payload}")
 
 
-def test_desk_preview_shows_the_story_as_text(editor_client, hostile):
-    content = get_page(editor_client, reverse("desk:preview", args=[hostile.article.pk]))
+def test_review_preview_shows_the_story_as_text(editor_client, hostile):
+    content = get_page(editor_client, reverse("review:preview", args=[hostile.article.pk]))
     text = hostile.text
     assert_shown_as_text(
         content, text["headline"], text["heading"], text["body"], text["takeaway"], text["cta text"]
@@ -796,7 +796,7 @@ def test_shared_preview_shows_the_story_and_label_as_text(client, hostile, share
     assert_shown_as_text(content, hostile.text["headline"], f"label {hostile.payload}")
 
 
-def test_outside_reviewer_comment_reaches_the_desk_as_text(
+def test_outside_reviewer_comment_reaches_the_review_page_as_text(
     client, editor_client, hostile, shared_link
 ):
     # The name is the bare payload: with the link's label it must fit the history's 120
@@ -804,7 +804,7 @@ def test_outside_reviewer_comment_reaches_the_desk_as_text(
     name, comment = hostile.payload, f"comment {hostile.payload}"
     response = client.post(shared_link, {"name": name, "comment": comment})
     assert response.status_code == 302
-    content = get_page(editor_client, reverse("desk:review", args=[hostile.article.pk]))
+    content = get_page(editor_client, reverse("review:story", args=[hostile.article.pk]))
     assert_shown_as_text(content, f"{name} (preview link for label {hostile.payload})", comment)
 
 
@@ -834,10 +834,10 @@ def test_outside_reviewer_comment_reaches_the_admin_history_as_text(
 # --- Messages after an action -----------------------------------------------------------------
 
 
-def test_desk_decision_message_shows_the_headline_as_text(editor_client, hostile):
+def test_review_decision_message_shows_the_headline_as_text(editor_client, hostile):
     article = hostile.article
     response = editor_client.post(
-        reverse("desk:review", args=[article.pk]),
+        reverse("review:story", args=[article.pk]),
         {"decision": "unpublish", "seen": f"{article.status}:{article.version}"},
         follow=True,
     )
@@ -872,7 +872,7 @@ def test_admin_save_message_shows_the_tag_name_as_text(superuser_client, hostile
 def test_preview_link_message_shows_the_label_as_text(editor_client, hostile):
     label = f"label {hostile.payload}"
     response = editor_client.post(
-        reverse("desk:create_link", args=[hostile.article.pk]),
+        reverse("review:create_link", args=[hostile.article.pk]),
         {"label": label, "days": "3"},
         follow=True,
     )

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from articles.editing.importers import save_story
+from articles.editing.importers import import_story
 from articles.editing.story_format import (
     MAX_STORY_BYTES,
     StoryFormatError,
@@ -72,7 +72,7 @@ class Command(BaseCommand):
         # gate refuses stays a draft; the others are published.
         try:
             with transaction.atomic():
-                articles = [save_story(story, update=update, by=user) for story in stories]
+                articles = [import_story(story, update=update, by=user) for story in stories]
                 for path, article in zip(paths, articles, strict=True):
                     if publish and article.status != Status.PUBLISHED:
                         if not self.publish(path, article, user):

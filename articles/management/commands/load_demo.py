@@ -31,7 +31,7 @@ class Command(BaseCommand):
         for article in articles:
             state = article.get_status_display().lower()
             self.stdout.write(f"  Story:       {base_url}{article.get_absolute_url()}  ({state})")
-        self.stdout.write(f"  The desk:    {base_url}/desk/")
+        self.stdout.write(f"  Review:      {base_url}/review/")
         self.stdout.write(f"  Admin:       {base_url}/admin/")
         for username, password in logins.items():
             self.stdout.write(f"  Log in as:   {username} / {password}")

@@ -1,5 +1,5 @@
-"""The story page is stored once rendered (articles/delivery/rendering.py): readers must still see
-every change at once, whatever row it was made in."""
+"""The story page is drawn from the story's parts (articles/reader/story.py): readers see every
+change at once, whatever row it was made in."""
 
 from datetime import timedelta
 from unittest import mock
@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from articles.models import Notice, RenderedStory, Tag
+from articles.models import Notice, Tag
 from articles.moderation import workflow
 from tests.factories import make_article, make_author, make_cta, make_desk
 
@@ -24,19 +24,6 @@ def page_of(client, story) -> str:
     response = client.get(story.get_absolute_url())
     assert response.status_code == 200
     return response.content.decode()
-
-
-def test_the_first_view_stores_the_page(client, story):
-    page_of(client, story)
-
-    assert RenderedStory.objects.get(article=story).body.count(story.headline) == 1
-
-
-def test_a_stored_page_is_what_readers_get(client, story):
-    page_of(client, story)
-    RenderedStory.objects.filter(article=story).update(body="<p>Stored words</p>")
-
-    assert "Stored words" in page_of(client, story)
 
 
 def test_an_edited_section_shows_at_once(client, story):

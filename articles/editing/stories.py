@@ -1,0 +1,122 @@
+"""The one write path for a story: save it with its parts, then the steps every save needs.
+
+The importer, revision restore and the demo call `save_story`; the admin, whose formsets
+save the parts, calls `finish_save`. A backup restore and the story generator, which write
+rows wholesale, end in `stories_loaded`.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from articles.delivery import cache as page_cache
+from articles.editing import images, revisions
+from articles.models import (
+    Article,
+    ArticleCallToAction,
+    Byline,
+    Credit,
+    Revision,
+    Section,
+    Takeaway,
+    refresh_search_vectors,
+)
+
+
+@dataclass
+class SectionPart:
+    heading: str
+    body: str  # rich text; Section.save cleans it
+    anchor: str = ""  # empty: made from the heading
+
+
+@dataclass
+class StoryParts:
+    """Every part of a story, in reading order; saving them replaces the parts it has."""
+
+    sections: list[SectionPart] = field(default_factory=list)
+    takeaways: list[str] = field(default_factory=list)
+    # Each a dict of Credit's fields: role, name, organisation, url.
+    credits: list[dict] = field(default_factory=list)
+    byline_author_ids: list[int] = field(default_factory=list)
+    # (call_to_action_id, placement) pairs.
+    calls_to_action: list[tuple[int, str]] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def save_story(article: Article, parts: StoryParts | None = None, *, by, summary: str) -> Revision:
+    """Save the story, replace its parts if given, and run the after-save steps.
+
+    All or nothing: a failure anywhere leaves the story and its parts as they were.
+    """
+    article.save()
+    if parts is not None:
+        replace_parts(article, parts)
+    return finish_save(article, by=by, summary=summary)
+
+
+@transaction.atomic
+def finish_save(article: Article, *, by, summary: str) -> Revision:
+    """Run the steps every save of a story needs, once the story and its parts are saved."""
+    # The word count and search text cover the sections and takeaways saved just before.
+    article.refresh_word_count()
+    images.make_renditions(article)
+    revision = revisions.record(article, by=by, summary=summary)
+    page_cache.pages_changed()
+    return revision
+
+
+def replace_parts(article: Article, parts: StoryParts) -> None:
+    """Delete the story's parts and write these in their place, in order."""
+    for related in (
+        article.sections,
+        article.takeaways,
+        article.credits,
+        article.bylines,
+        article.cta_placements,
+    ):
+        related.all().delete()
+    _create_sections(article, parts.sections)
+    Takeaway.objects.bulk_create(
+        Takeaway(article=article, position=position, text=text)
+        for position, text in enumerate(parts.takeaways)
+    )
+    Credit.objects.bulk_create(
+        Credit(article=article, position=position, **credit)
+        for position, credit in enumerate(parts.credits)
+    )
+    Byline.objects.bulk_create(
+        Byline(article=article, author_id=author_id, position=position)
+        for position, author_id in enumerate(parts.byline_author_ids)
+    )
+    ArticleCallToAction.objects.bulk_create(
+        ArticleCallToAction(
+            article=article, call_to_action_id=cta_id, placement=placement, position=position
+        )
+        for position, (cta_id, placement) in enumerate(parts.calls_to_action)
+    )
+    article.set_hashtags(parts.tags)
+
+
+def _create_sections(article: Article, sections: list[SectionPart]) -> None:
+    # One by one: Section.save makes each new heading's anchor unique within the story, and
+    # sees the sections written before it. An anchor given twice is made again for the
+    # second, so a link to it still lands on one place.
+    anchors = set()
+    for position, part in enumerate(sections):
+        section = Section.objects.create(
+            article=article,
+            position=position,
+            heading=part.heading,
+            body=part.body,
+            anchor="" if part.anchor in anchors else part.anchor,
+        )
+        anchors.add(section.anchor)
+
+
+def stories_loaded(articles) -> None:
+    """Bring search and the reader pages up to date with stories whose rows were written
+    wholesale (a backup restored, stories generated), without any of the saves above."""
+    refresh_search_vectors(articles)
+    page_cache.pages_changed()
