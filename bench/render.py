@@ -9,15 +9,40 @@ against gunicorn, nginx and a Wagtail peer live beside this file as they are add
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
+# The story bench/run.py serves, and the Wagtail peer imports from the same file.
+STORY = "newsrooms-publish-public-guidelines-for-using-ai-tools"
+WAGTAIL_VENV = Path(os.environ.get("WAGTAIL_VENV", "/tmp/newsroom-wagtail-venv"))
+WAGTAIL_SITE = Path(os.environ.get("WAGTAIL_SITE", "/tmp/newsroom-wagtail-site"))
+
+
+def wagtail_story_ms(requests: int) -> float | None:
+    """The Wagtail peer's story page timed in-process the same way (one round), in its own
+    virtualenv: milliseconds per request."""
+    if not (WAGTAIL_SITE / "db.sqlite3").exists():
+        return None
+    output = subprocess.run(
+        [
+            WAGTAIL_VENV / "bin" / "python",
+            PROJECT / "bench" / "wagtail_peer" / "render.py",
+            WAGTAIL_SITE,
+            *("--requests", str(requests), "--rounds", "1"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(output)["best"]
 
 
 def get_counting_queries(client, url, connection):
@@ -68,14 +93,14 @@ def main():
     call_command("collectstatic", verbosity=0, interactive=False)
     with override_settings(DEBUG=True):  # the demo makes demo logins, which need DEBUG
         call_command("load_demo", stdout=open(os.devnull, "w"))
-    articles = list(Article.objects.published().select_related("desk"))
+    story = Article.objects.select_related("desk").get(slug=STORY)
     client = Client(secure=True)
     pages = {
         "home": "/",
-        "article": articles[0].get_absolute_url(),
-        "desk": articles[0].desk.get_absolute_url(),
+        "article": story.get_absolute_url(),
+        "desk": story.desk.get_absolute_url(),
         # The same story drawn the plain Django way (bench/plain_django/): the yardstick.
-        "plain": f"/plain/{articles[0].slug}/",
+        "plain": f"/plain/{story.slug}/",
     }
     columns = ("best ms", 8), ("median ms", 10), ("CPU ms", 7), ("queries", 8), ("bytes", 8)
     print(f"{'page':10} " + " ".join(f"{name:>{width}}" for name, width in columns))
@@ -85,6 +110,7 @@ def main():
     # Round after round, the pages in turn, so that a busy moment of the machine falls on
     # all of them alike; the best round is the closest to the page's own cost.
     timings = {name: [] for name in pages}
+    wagtail = []  # the Wagtail peer's story page, timed in the same rounds
     for _ in range(args.rounds):
         for name, url in pages.items():
             started, cpu_started = time.perf_counter(), time.process_time()
@@ -93,6 +119,9 @@ def main():
             wall = 1000 * (time.perf_counter() - started) / args.requests
             cpu = 1000 * (time.process_time() - cpu_started) / args.requests
             timings[name].append((wall, cpu))
+        peer = wagtail_story_ms(args.requests)
+        if peer is not None:
+            wagtail.append(peer)
     best = {}
     for name, url in pages.items():
         response, queries = get_counting_queries(client, url, connection)
@@ -104,6 +133,14 @@ def main():
             f"{min(cpu for _, cpu in timings[name]):7.2f} {queries:8} {len(response.content):8}"
         )
     print(f"\nstory page / plain Django: {best['article'] / best['plain']:.2f}× (target ≤ 1.5)")
+    if not wagtail:
+        print(f"Wagtail peer left out: {WAGTAIL_SITE} is built by `make bench` the first time")
+    else:
+        print(
+            f"Wagtail's story page: best {min(wagtail):.2f} ms, median "
+            f"{statistics.median(wagtail):.2f} ms; Wagtail / story page: "
+            f"{min(wagtail) / best['article']:.2f}× (target ≥ 1.5)"
+        )
     if args.profile:
         profile = cProfile.Profile()
         profile.runcall(lambda: [client.get(pages[args.profile]) for _ in range(args.requests)])

@@ -6,8 +6,13 @@ from articles.models import Desk
 
 
 def navigation_desks():
-    """Return the desks for the site's menu: every page shows them."""
-    return page_cache.remember("nav-desks", lambda: list(Desk.objects.values("name", "slug")))
+    """Return the desks for the site's menu, with their addresses: every page shows them."""
+    return page_cache.remember(
+        "nav-desks",
+        lambda: [
+            {"name": desk.name, "url": desk.get_absolute_url()} for desk in Desk.objects.all()
+        ],
+    )
 
 
 def site(request):

@@ -7,7 +7,6 @@ same parts.
 
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView
@@ -19,6 +18,7 @@ from articles.models import (
     Author,
     CallToAction,
     Credit,
+    Desk,
     Notice,
     Section,
     Tag,
@@ -36,9 +36,12 @@ class ArticleDetailView(DetailView):
     template_name = "reader/article_detail.html"
 
     def get_object(self, queryset=None):
-        # The search index columns are large and the page does not show them.
-        stories = Article.objects.live().select_related("desk").defer("search_vector")
-        article = get_object_or_404(stories, slug=self.kwargs["slug"])
+        # A plain SELECT for the reason PART_QUERIES gives; live() is `deleted_at IS NULL`.
+        article = next(iter(Article.objects.raw(STORY_BY_SLUG, [self.kwargs["slug"]])), None)
+        if article is None:
+            raise Http404
+        if article.desk_id:  # the page shows its name and address (kicker, breadcrumbs)
+            article.desk = Desk(pk=article.desk_id, name=article.desk_name, slug=article.desk_slug)
         if not article.is_published and not workflow.can_view(self.request.user, article):
             raise Http404
         return article
@@ -61,7 +64,7 @@ class ArticleDetailView(DetailView):
 
 
 def story_queryset():
-    """The stories a preview may show, with what their page shows beside the parts."""
+    """The stories a preview may show."""
     return Article.objects.live().select_related("desk")
 
 
@@ -74,6 +77,16 @@ def preview_context(parts: dict) -> dict:
 # written with the ORM spend most of their time building the SQL, not running it: 8 queries
 # cost more than the rest of the page put together (bench/README.md). These return the same
 # model instances, read-only, in the order the editor gave the parts.
+# Every column but the search index, which is large and not shown, and the story's desk.
+STORY_BY_SLUG = (
+    "SELECT {}, desk.name AS desk_name, desk.slug AS desk_slug FROM articles_article story"
+    " LEFT JOIN articles_desk desk ON desk.id = story.desk_id"
+    " WHERE story.slug = %s AND story.deleted_at IS NULL"
+).format(
+    ", ".join(
+        f"story.{f.column}" for f in Article._meta.concrete_fields if f.name != "search_vector"
+    )
+)
 PART_QUERIES = {
     "sections": (
         Section,
@@ -171,5 +184,7 @@ def find_related(article: Article) -> list[Article]:
             ),
         )
         .select_related("desk")
+        # What the "Read next" list shows: kept in the cache, so no more than that.
+        .only("headline", "slug", "published_at", "desk__name", "desk__slug")
         .order_by("-shared_tags", "-same_desk", "-published_at")[:RELATED_STORIES]
     )

@@ -308,3 +308,24 @@ def test_the_front_cache_expiry_is_not_stored_with_the_page(
     monkeypatch.setattr(page_cache.time, "time", lambda: next_second + 0.5)
     assert served(story.get_absolute_url())[1]["X-Accel-Expires"] == f"@{next_second}"
     assert len(pages_made) == 1  # answered from the stored page
+
+
+def test_a_cache_hit_runs_no_project_code_but_the_page_cache(story, page_cache_on, pages_made):
+    """What a newcomer reads to follow a stored page out: one module."""
+    modules = [str(settings.BASE_DIR / "articles"), str(settings.BASE_DIR / "newsroom")]
+    ran = set()
+
+    def note(frame, event, arg):
+        path = frame.f_code.co_filename
+        if event == "call" and path.startswith(tuple(modules)):
+            ran.add(os.path.relpath(path, settings.BASE_DIR))
+
+    url = story.get_absolute_url()
+    served(url)
+    sys.setprofile(note)
+    try:
+        served(url)
+    finally:
+        sys.setprofile(None)
+
+    assert ran == {"articles/delivery/cache.py"}

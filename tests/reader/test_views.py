@@ -16,8 +16,8 @@ from tests.pages import assert_in_order, visible_text
 
 pytestmark = pytest.mark.django_db
 
-# The story, then one plain SELECT per part: sections, takeaways, credits, notices, hashtags,
-# bylines and calls to action (articles/reader/story.py).
+# The story with its desk, then one plain SELECT per part: sections, takeaways, credits,
+# notices, hashtags, bylines and calls to action (articles/reader/story.py).
 ARTICLE_QUERY_BUDGET = 8
 # The first view after a change also finds the related stories and the desk menu.
 ARTICLE_QUERY_BUDGET_COLD = 10
