@@ -311,7 +311,8 @@ def test_the_front_cache_expiry_is_not_stored_with_the_page(
 
 
 def test_a_cache_hit_runs_no_project_code_but_the_page_cache(story, page_cache_on, pages_made):
-    """What a newcomer reads to follow a stored page out: one module."""
+    """What a newcomer reads to follow a stored page out: the page cache, and with REDIS_URL
+    the project's Redis backend (newsroom/cache_backends.py)."""
     modules = [str(settings.BASE_DIR / "articles"), str(settings.BASE_DIR / "newsroom")]
     ran = set()
 
@@ -328,4 +329,5 @@ def test_a_cache_hit_runs_no_project_code_but_the_page_cache(story, page_cache_o
     finally:
         sys.setprofile(None)
 
-    assert ran == {"articles/delivery/cache.py"}
+    assert "articles/delivery/cache.py" in ran
+    assert ran <= {"articles/delivery/cache.py", "newsroom/cache_backends.py"}
