@@ -130,6 +130,11 @@ class Tag(TagBase):
         return hashtag(self.name)
 
 
+def shown_to_readers(tags) -> list:
+    """A published story's tags as readers see them: all but those for planning only."""
+    return [tag for tag in tags if not tag.is_internal]
+
+
 def tag_key(name: str) -> str:
     """Return what makes two spellings of a tag the same tag: letters and digits, lowercased."""
     return re.sub(r"[\W_]+", "", name).lower()

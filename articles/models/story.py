@@ -13,7 +13,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 
 from articles.editing.validators import hero_image_path, social_image_path, validate_image_upload
-from articles.models.library import Author, Desk, Tag, TaggedArticle
+from articles.models.library import Author, Desk, Tag, TaggedArticle, shown_to_readers
 from articles.models.text import (
     count_words,
     plain_text,
@@ -285,7 +285,7 @@ class Article(models.Model):
     @property
     def public_tags(self) -> list:
         """The tags readers may see, in the editor's order (uses prefetched tagged_items)."""
-        return [item.tag for item in self.tagged_items.all() if not item.tag.is_internal]
+        return shown_to_readers(item.tag for item in self.tagged_items.all())
 
     @property
     def is_overdue(self) -> bool:

@@ -24,6 +24,7 @@ from articles.models import (
     Tag,
     Takeaway,
 )
+from articles.models.library import shown_to_readers
 from articles.moderation import workflow
 from articles.reader import seo
 
@@ -73,10 +74,6 @@ def preview_context(parts: dict) -> dict:
     return {**story_context(parts), "is_preview": True}
 
 
-# Each part of a story is one plain SELECT run through Model.objects.raw(). The same reads
-# written with the ORM spend most of their time building the SQL, not running it: 8 queries
-# cost more than the rest of the page put together (bench/README.md). These return the same
-# model instances, read-only, in the order the editor gave the parts.
 # Every column but the search index, which is large and not shown, and the story's desk. The
 # column names come from the model; the slug is a query parameter.
 STORY_BY_SLUG = (
@@ -88,6 +85,10 @@ STORY_BY_SLUG = (
         f"story.{f.column}" for f in Article._meta.concrete_fields if f.name != "search_vector"
     )
 )
+# Each part of a story is one plain SELECT run through Model.objects.raw(). The same reads
+# written with the ORM spend most of their time building the SQL, not running it: 8 queries
+# cost more than the rest of the page put together (bench/README.md). These return the same
+# model instances, read-only, in the order the editor gave the parts.
 PART_QUERIES = {
     "sections": (
         Section,
@@ -105,12 +106,12 @@ PART_QUERIES = {
         Notice,
         "SELECT * FROM articles_notice WHERE article_id = %s ORDER BY created_at, id",
     ),
-    # Internal tags (for the newsroom's own use) never reach readers.
+    # All the story's tags: live_parts keeps those readers may see.
     "hashtags": (
         Tag,
         "SELECT tag.* FROM articles_tag tag"
         " JOIN articles_taggedarticle item ON item.tag_id = tag.id"
-        " WHERE item.content_object_id = %s AND NOT tag.is_internal ORDER BY item.id",
+        " WHERE item.content_object_id = %s ORDER BY item.id",
     ),
     "authors": (
         Author,
@@ -134,6 +135,7 @@ def live_parts(article: Article, now=None) -> dict:
         name: list(model.objects.raw(sql, [article.pk]))
         for name, (model, sql) in PART_QUERIES.items()
     }
+    parts["hashtags"] = shown_to_readers(parts["hashtags"])
     return {
         "article": article,
         **parts,
