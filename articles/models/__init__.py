@@ -38,6 +38,8 @@ from articles.models.history import (
     Revision,
     SchedulerRun,
 )
+from articles.models.drafts import Autosave
+from articles.models.curation import Pin, PinQuerySet
 # isort: on
 
 __all__ = [
@@ -51,11 +53,14 @@ __all__ = [
     "ArticleEvent",
     "ArticleQuerySet",
     "Author",
+    "Autosave",
     "Byline",
     "CallToAction",
     "Credit",
     "Desk",
     "Notice",
+    "Pin",
+    "PinQuerySet",
     "PreviewLink",
     "PreviewLinkVisit",
     "Revision",

@@ -1,0 +1,49 @@
+"""Editors' choices of what leads a page, beside the newest-first order."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from articles.models.library import Desk
+from articles.models.story import Article
+
+
+class PinQuerySet(models.QuerySet):
+    def showing(self, now=None):
+        """Pins in force now, in the editors' order."""
+        now = now or timezone.now()
+        return self.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+
+
+class Pin(models.Model):
+    """A story an editor has put at the top of the home page (no desk) or of a desk's page."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="pins")
+    desk = models.ForeignKey(
+        Desk,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="pins",
+        help_text="Leave empty to feature the story on the home page.",
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Lower numbers lead: 0 is the top of the page."
+    )
+    ends_at = models.DateTimeField(
+        null=True, blank=True, help_text="Optional. After this time the page is newest-first again."
+    )
+    created_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PinQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "-created_at"]
+        indexes = [models.Index(fields=["desk", "position"], name="pin_page_order")]
+
+    def __str__(self):
+        page = self.desk.name if self.desk_id else "the home page"
+        return f"{self.article} on {page}"
