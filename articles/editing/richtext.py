@@ -1,6 +1,7 @@
 """Rich text as lines of Markdown, for the story format, and back.
 
-One block a line: a paragraph, a list item (`- ` or `1. `) or a quoted paragraph (`> `).
+One block a line: a paragraph, a list item (`- ` or `1. `), a quoted paragraph (`> `) or a
+subheading inside a section (`### ` or `#### `, Markdown's marks for <h3> and <h4>).
 Inside a line, **bold**, *italic* and [links](https://…); a line ending in a backslash
 continues on the next one after a line break (CommonMark's hard break). markdown-it-py reads
 the Markdown, with only those rules on, so HTML typed into a story file stays text; what
@@ -17,6 +18,7 @@ from articles.editing.validators import is_safe_link
 BULLET_ITEM = re.compile(r"^[-*]\s+(?P<text>\S.*)$", re.DOTALL)
 ORDERED_ITEM = re.compile(r"^(?P<number>\d{1,9})[.)]\s+(?P<text>\S.*)$", re.DOTALL)
 QUOTE_LINE = re.compile(r"^>\s*(?P<text>\S.*)$", re.DOTALL)
+SUBHEADING = re.compile(r"^(?P<marks>#{3,4})\s+(?P<text>\S.*)$", re.DOTALL)
 # Characters that mean something to the rules above (entities and HTML are off).
 MARKDOWN_SPECIAL = re.compile(r"([\\*_\[\]])")
 
@@ -32,6 +34,8 @@ def inline_html(text: str) -> str:
 
 
 def line_kind(line: str) -> tuple[str, re.Match | None]:
+    if match := SUBHEADING.match(line):
+        return f"h{len(match['marks'])}", match
     for kind, pattern in (("ul", BULLET_ITEM), ("ol", ORDERED_ITEM), ("blockquote", QUOTE_LINE)):
         if match := pattern.match(line):
             return kind, match
@@ -48,6 +52,9 @@ def blocks_html(lines: list[str]) -> str:
             open_kind = None
         if kind == "p":
             html.append(f"<p>{inline_html(line)}</p>")
+            continue
+        if kind in {"h3", "h4"}:
+            html.append(f"<{kind}>{inline_html(match['text'])}</{kind}>")
             continue
         if open_kind is None:
             start = match["number"] if kind == "ol" else "1"
@@ -100,17 +107,21 @@ def html_blocks(html: str) -> list[str]:
 
     def flush():
         if text := inline_markdown(loose).strip():
-            lines.append(text)
+            # A paragraph that starts "### " is a paragraph: escape the mark.
+            lines.append("\\" + text if SUBHEADING.match(text) else text)
         loose.clear()
 
     for node in builder.root.children:
-        if isinstance(node, str) or node.tag not in {"p", "ul", "ol", "blockquote"}:
+        if isinstance(node, str) or node.tag not in {"p", "h3", "h4", "ul", "ol", "blockquote"}:
             loose.append(node)
             continue
         flush()
         if node.tag == "p":
             loose.extend(node.children)
             flush()
+        elif node.tag in {"h3", "h4"}:
+            if text := inline_markdown(node.children).strip():
+                lines.append(f"{'#' * int(node.tag[1])} {text}")
         elif node.tag == "blockquote":
             lines.extend(f"> {text}" for text in item_texts(node, "p"))
         else:

@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.utils.text import slugify
 
-from articles.editing.richtext import BULLET_ITEM, ORDERED_ITEM, QUOTE_LINE
+from articles.editing.richtext import BULLET_ITEM, ORDERED_ITEM, QUOTE_LINE, SUBHEADING
 from articles.editing.validators import validate_button_label, validate_link_url
 from articles.models import ArticleCallToAction
 
@@ -162,8 +162,9 @@ def is_heading(line: str) -> bool:
 
 
 def is_block_line(line: str) -> bool:
-    """Whether a body line is a list item or a quote: never a heading."""
-    return any(pattern.match(line) for pattern in (BULLET_ITEM, ORDERED_ITEM, QUOTE_LINE))
+    """Whether a body line is a list item, a quote or a subheading: never a section heading."""
+    blocks = (BULLET_ITEM, ORDERED_ITEM, QUOTE_LINE, SUBHEADING)
+    return any(pattern.match(line) for pattern in blocks)
 
 
 def story_lines(text: str) -> list[tuple[int, str]]:

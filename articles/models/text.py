@@ -7,23 +7,31 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField, create_sanitizer
 
+from articles.editing.validators import LINK_SCHEMES
+
 # What editors may write in rich text. The editor's toolbar and the server-side
-# sanitiser are built from this one list, so they cannot drift apart.
+# sanitiser are built from this one list, so they cannot drift apart. What the list leaves
+# out (Word's and Google Docs' spans, fonts and styles, tables, other heading levels) is
+# dropped from pasted text by the editor and again by the sanitiser on save.
 RICH_TEXT_EXTENSIONS = {
     "Bold": True,
     "Italic": True,
-    "Link": {"protocols": ["http", "https", "mailto", "tel"], "enableTarget": False},
+    # Subheadings inside a section: its own heading is the page's <h2>.
+    "Heading": {"levels": [3, 4]},
+    "Link": {"protocols": list(LINK_SCHEMES), "enableTarget": False},
     "BulletList": True,
     "OrderedList": True,
     "ListItem": True,
     "Blockquote": True,
     "HardBreak": True,
+    # The editor switches the browser's spellcheck off unless told not to.
+    "NoSpellCheck": False,
 }
 sanitize_rich_text = create_sanitizer(RICH_TEXT_EXTENSIONS)
 
 
 def count_words(html: str) -> int:
-    return len(strip_tags(html).split())
+    return len(plain_text(html).split())
 
 
 def rich_text_field(**kwargs):

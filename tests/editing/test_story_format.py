@@ -114,6 +114,22 @@ def test_imported_formatting_is_stored_as_the_admin_stores_it():
     )
 
 
+def test_subheadings_inside_a_section_are_read_and_written_with_hash_marks():
+    story = import_story(
+        parse_story("Headline\nThe intro.\nThe Plan\nIt starts.\n### Phase one\nDig.\n#### Costs\n")
+    )
+    section = story.sections.get(heading="The Plan")
+    assert section.body == "<p>It starts.</p><h3>Phase one</h3><p>Dig.</p><h4>Costs</h4>"
+    assert "### Phase one\nDig.\n#### Costs" in export_story(story)
+
+
+def test_a_paragraph_that_starts_with_hash_marks_stays_a_paragraph():
+    story = make_article(sections=1)
+    story.sections.update(body="<p>### is how Markdown marks a subheading.</p>")
+    again = import_story(parse_story(export_story(story)), update=True)
+    assert again.sections.get().body == "<p>### is how Markdown marks a subheading.</p>"
+
+
 def test_header_block_sets_dek_desk_and_bylines():
     article = import_story(
         parse_story("Headline\nDek: In short.\nDesk: Science\nByline: Ana Ruiz\nThe text.\n")

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 # What the editor's toolbar can make (RICH_TEXT_EXTENSIONS in articles/models/text.py), and
 # nothing else.
-ALLOWED_TAGS = {"p", "strong", "em", "a", "ul", "ol", "li", "blockquote", "br"}
+ALLOWED_TAGS = {"p", "h3", "h4", "strong", "em", "a", "ul", "ol", "li", "blockquote", "br"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title", "rel"}, "ol": {"type", "data-type", "start"}}
 LINK_SCHEMES = {"http", "https", "mailto", "tel"}
 # Browsers drop these from a URL before reading its scheme ("java\tscript:" is javascript:).
@@ -141,8 +141,35 @@ def test_the_allow_list_keeps_everything_the_toolbar_makes():
         '<a href="/stories/other/">another story</a>.</p>'
         '<ul><li><p>One</p></li></ul><ol start="3"><li><p>Three</p></li></ol>'
         "<blockquote><p>Quoted</p></blockquote>"
+        "<h3>A subheading</h3><h4>A smaller one</h4>"
     )
     assert sanitize_rich_text(html) == html
+
+
+def test_text_pasted_from_word_keeps_its_words_and_drops_its_formatting_code():
+    pasted = (
+        '<p class="MsoNormal" style="margin:0cm"><span lang="EN-GB" style="mso-bidi-font-family:'
+        'Calibri">Council <strong>approves</strong> the plan<o:p></o:p></span></p>'
+        "<!--[if gte mso 9]><xml><w:WordDocument></w:WordDocument></xml><![endif]-->"
+        '<h3 style="mso-outline-level:3"><font face="Arial">What happens next</font></h3>'
+    )
+    assert sanitize_rich_text(pasted) == (
+        "<p>Council <strong>approves</strong> the plan</p><h3>What happens next</h3>"
+    )
+
+
+def test_text_pasted_from_google_docs_loses_its_wrapper_and_spans():
+    pasted = (
+        '<meta charset="utf-8"><b style="font-weight:normal;" id="docs-internal-guid-1a2b">'
+        '<p dir="ltr" style="line-height:1.38"><span style="font-size:11pt;font-family:Arial">'
+        "Residents <em>welcomed</em> it.</span></p></b>"
+    )
+    assert sanitize_rich_text(pasted) == "<p>Residents <em>welcomed</em> it.</p>"
+
+
+def test_heading_levels_that_would_break_the_page_outline_are_dropped():
+    # A section's own heading is the page's <h2>: inside it, only <h3> and <h4>.
+    assert sanitize_rich_text("<h2>Big</h2><h5>Small</h5><p>Text</p>") == "BigSmall<p>Text</p>"
 
 
 # --- The sanitiser itself, over every payload -----------------------------------------------
