@@ -7,7 +7,7 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         # Registers the system checks and the admin: Django's autodiscovery looks only for
-        # articles/admin.py, and the story's admin and the library's (authors, desks, tags,
-        # staff …) live with the editing code.
+        # articles/admin.py, and the story's admin, the library's (authors, desks, tags,
+        # staff …), the front-page picks and the picture library live with the editing code.
         from articles import checks  # noqa: F401
-        from articles.editing import admin, library_admin  # noqa: F401
+        from articles.editing import admin, curation_admin, library_admin, picture_admin  # noqa: F401

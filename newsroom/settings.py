@@ -230,6 +230,9 @@ STORAGES = {
 # larger than the story form with two such pictures is refused with 413 before it is read
 # (newsroom/middleware.py); bench/nginx.conf's client_max_body_size says the same.
 MAX_IMAGE_UPLOAD_BYTES = env_int("MAX_IMAGE_UPLOAD_BYTES", 10 * 1024 * 1024)
+# How often the story editor keeps what an editor is typing as their unsaved changes
+# (articles/editing/autosave.py): a closed tab or a failed save loses at most this much.
+AUTOSAVE_SECONDS = env_int("AUTOSAVE_SECONDS", 15)
 
 # Console email in development; SMTP_HOST switches to a real server.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsroom@localhost")

@@ -31,7 +31,7 @@ from django.http import HttpResponse, parse_cookie
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 
-from articles.models import Article, CallToAction
+from articles.models import Article, CallToAction, Pin
 
 GENERATION_KEY = "newsroom:pages:generation"
 # The query parameters reader pages read: pagination, search and its filters.
@@ -99,7 +99,8 @@ def remember(name: str, compute):
 
 def next_change_by_time(now):
     """When pages change next without anyone saving anything: a scheduled story goes out,
-    or a call to action starts or ends. Saving either starts a new generation."""
+    a call to action starts or ends, or an editor's front-page pick ends. Saving any of
+    them starts a new generation."""
 
     def find():
         stories = Article.objects.filter(
@@ -109,7 +110,8 @@ def next_change_by_time(now):
             starts=Min("starts_at", filter=Q(starts_at__gt=now)),
             ends=Min("ends_at", filter=Q(ends_at__gt=now)),
         )
-        return min(filter(None, [stories["at"], *blocks.values()]), default=None)
+        pins = Pin.objects.filter(ends_at__gt=now).aggregate(ends=Min("ends_at"))
+        return min(filter(None, [stories["at"], *blocks.values(), pins["ends"]]), default=None)
 
     return remember("next-change", find)
 

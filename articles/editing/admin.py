@@ -20,9 +20,11 @@ from articles.editing.admin_inlines import (
 )
 from articles.editing.admin_stale_saves import StaleSaveMixin
 from articles.editing.admin_views import ArticleAdminViews
+from articles.editing.autosave import AutosaveAdminMixin
 from articles.editing.forms import ArticleAdminForm
+from articles.editing.live_preview import LivePreviewAdminMixin
 from articles.models import EDIT_ANY, Article, Byline, Notice
-from articles.moderation import workflow
+from articles.moderation import quality, workflow
 from articles.reader import search
 
 # How long "also open by …" on the change page remembers a visitor.
@@ -82,11 +84,20 @@ def offers_notice(obj) -> bool:
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleAdminViews, StaleSaveMixin, SortableAdmin):
+class ArticleAdmin(
+    LivePreviewAdminMixin, ArticleAdminViews, AutosaveAdminMixin, StaleSaveMixin, SortableAdmin
+):
     form = ArticleAdminForm
     inlines = [BylineInline, SectionInline, TakeawayInline, CreditInline, CallToActionInline]
     prepopulated_fields = {"slug": ["headline"]}
-    readonly_fields = ["status", "published_at", "updated_at", "reading_time", "history"]
+    readonly_fields = [
+        "status",
+        "published_at",
+        "updated_at",
+        "reading_time",
+        "history",
+        "hero_preview",
+    ]
     list_display = [
         "headline",
         "status",
@@ -101,48 +112,41 @@ class ArticleAdmin(ArticleAdminViews, StaleSaveMixin, SortableAdmin):
     # body_text is the plain text of every section, kept on the story: no join, no DISTINCT.
     search_fields = ["headline", "dek", "body_text"]
     date_hierarchy = "published_at"
-    save_on_top = True
     # One count of the filtered list is enough; counting the whole table again costs at scale.
     show_full_result_count = False
     actions = ["delete_selected", "restore_selected"]
-    # The change form follows the story's reading order: fieldsets (by name) and inline
-    # parts (by formset prefix) interleaved.
-    story_layout = [
-        "The story",
-        "Notice to readers",
-        "bylines",
-        "sections",
-        "takeaways",
-        "Ending",
-        "credits",
-        "cta_placements",
-        "Hero image",
-        "Search engines and sharing",
-        "Assignment",
-        "Publication",
-        "History",
-    ]
+    # The writing screen (change_form.html), by fieldset name and inline formset prefix: the
+    # story's own parts in reading order; beside them what is about the story; below, folded
+    # until opened, what is seldom changed while writing.
+    story_layout = {
+        "main": ["The story", "sections", "takeaways", "Ending", "credits", "cta_placements"],
+        "side": ["Desk and tags", "bylines", "Hero image"],
+        "folded": [
+            "Search engines and sharing",
+            "Notice to readers",
+            "Assignment",
+            "Publication details",
+            "History",
+        ],
+    }
 
     class Media:
         css = {"all": ["css/admin.css"]}
+        js = ["js/story-editor.js"]
 
     def get_fieldsets(self, request, obj=None):
+        hero_fields = ["hero_picture", "hero_image", "hero_alt", "hero_caption", "hero_credit"]
+        if obj is not None and obj.hero_image:
+            hero_fields.insert(0, "hero_preview")
+        folded = ["collapse"]
         fieldsets = [
-            (
-                "The story",
-                {"fields": ["headline", "slug", "dek", "desk", "tags", "loaded_version"]},
-            ),
+            ("The story", {"fields": ["headline", "dek", "loaded_version"]}),
+            ("Desk and tags", {"fields": ["desk", "tags"]}),
             ("Ending", {"fields": ["closing"]}),
             (
                 "Hero image",
                 {
-                    "fields": [
-                        "hero_image",
-                        "hero_alt",
-                        "hero_caption",
-                        "hero_credit",
-                        ("hero_focus_x", "hero_focus_y"),
-                    ],
+                    "fields": [*hero_fields, ("hero_focus_x", "hero_focus_y")],
                     "description": "Optional. With a picture, alt text is required.",
                 },
             ),
@@ -150,24 +154,38 @@ class ArticleAdmin(ArticleAdminViews, StaleSaveMixin, SortableAdmin):
                 "Search engines and sharing",
                 {
                     "fields": [
+                        "slug",
                         "seo_title",
                         "seo_description",
                         "social_image",
                         "canonical_is_original",
                     ],
-                    "classes": ["collapse"],
+                    "classes": folded,
                     "description": "Optional. Empty fields use the headline, dek and hero image.",
                 },
             ),
-            ("Publication", {"fields": ["status", "published_at", "updated_at", "reading_time"]}),
+            (
+                "Publication details",
+                {
+                    "fields": ["status", "published_at", "updated_at", "reading_time"],
+                    "classes": folded,
+                },
+            ),
         ]
         if offers_notice(obj):
-            fieldsets.insert(1, ("Notice to readers", {"fields": ["notice_kind", "notice_text"]}))
+            fieldsets.append(
+                (
+                    "Notice to readers",
+                    {"fields": ["notice_kind", "notice_text"], "classes": folded},
+                )
+            )
         # Writers cannot assign work: the fields are not in their form at all.
         if request.user.has_perm(EDIT_ANY):
-            fieldsets.append(("Assignment", {"fields": ["assignee", "due_at", "priority"]}))
+            fieldsets.append(
+                ("Assignment", {"fields": ["assignee", "due_at", "priority"], "classes": folded})
+            )
         if obj is not None:
-            fieldsets.append(("History", {"fields": ["history"]}))
+            fieldsets.append(("History", {"fields": ["history"], "classes": folded}))
         return fieldsets
 
     def get_form(self, request, obj=None, **kwargs):
@@ -310,6 +328,13 @@ class ArticleAdmin(ArticleAdminViews, StaleSaveMixin, SortableAdmin):
         # The formsets have saved the parts: what every save then needs is the write path's.
         stories.finish_save(form.instance, by=request.user, summary="Saved in the admin")
 
+    @admin.display(description="current picture")
+    def hero_preview(self, article):
+        # The smallest resized copy when there is one: the original may be megabytes.
+        renditions = (article.hero_renditions or {}).get("fallback") or [{}]
+        url = renditions[0].get("url") or article.hero_image.url
+        return format_html('<img class="story-thumb" src="{}" alt="{}">', url, article.hero_alt)
+
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         parts = {
             fieldset.name: ("fieldset", fieldset, index)
@@ -319,14 +344,27 @@ class ArticleAdmin(ArticleAdminViews, StaleSaveMixin, SortableAdmin):
             inline.formset.prefix: ("inline", inline, None)
             for inline in context["inline_admin_formsets"]
         }
-        context["story_layout"] = [parts[name] for name in self.story_layout if name in parts]
+        for column, names in self.story_layout.items():
+            context[f"story_{column}"] = [parts.pop(name) for name in names if name in parts]
+        # A part the layout does not name yet still shows, at the end of the story column.
+        context["story_main"] += parts.values()
         if obj is not None:
-            context["workflow_actions"] = [
-                t
-                for t in workflow.allowed_actions(obj, request.user)
-                if not (t.needs_note or t.needs_time)
-            ]
-            context["others_here"] = note_presence(obj, request.user)
-            context["latest_revision"] = obj.revisions.select_related("created_by").first()
+            context.update(self.story_panel_context(request, obj))
         self.add_stale_save_context(request, context)
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def story_panel_context(self, request, article):
+        """What the side panel says about the story: status, buttons, checks, who and when."""
+        context = {
+            # Actions that need a note or a time are taken on the review page.
+            "workflow_actions": [
+                t
+                for t in workflow.allowed_actions(article, request.user)
+                if not (t.needs_note or t.needs_time)
+            ],
+            "others_here": note_presence(article, request.user),
+            "latest_revision": article.revisions.select_related("created_by").first(),
+            "quality": quality.check_quality(article),
+        }
+        context["change_request"] = workflow.open_change_requests([article]).get(article.pk)
+        return context

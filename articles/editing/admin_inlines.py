@@ -5,6 +5,7 @@ from adminsortable2.admin import (
     SortableStackedInline,
     SortableTabularInline,
 )
+from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect
 
 from articles.models import ArticleCallToAction, Byline, Credit, Section, Takeaway
@@ -44,10 +45,24 @@ class RowObjectsFormSet(CustomInlineFormSet):
         return form
 
 
+class StoryPartForm(forms.ModelForm):
+    """A row of a story part, whose place in the story is its position field."""
+
+    def has_changed(self):
+        # The editor numbers every row when one is dragged or moved, new rows too. A new row
+        # that only got a number is still empty: leave it out, as Django leaves out an
+        # untouched extra row, instead of asking for the fields nobody typed.
+        changed = self.changed_data
+        if self.instance.pk is None:
+            changed = [name for name in changed if name != "position"]
+        return bool(changed)
+
+
 class StoryPartInline:
     """A part of a story: editable exactly when the story is (the workflow's rule)."""
 
     extra = 0
+    form = StoryPartForm
 
     def _story_editable(self, request, obj):
         return obj is None or workflow.can_edit(request.user, obj)
@@ -89,7 +104,12 @@ class BylineInline(StoryPartInline, AutocompleteRowsMixin, SortableTabularInline
 
 class SectionInline(StoryPartInline, SortableStackedInline):
     model = Section
-    fields = ["heading", "body", "anchor"]
+    # The anchor is made from the heading and kept: it is there for the rare hand fix,
+    # folded away so it does not look like one more thing to fill in.
+    fieldsets = [
+        (None, {"fields": ["heading", "body", "position"]}),
+        ("Anchor", {"fields": ["anchor"], "classes": ["collapse"]}),
+    ]
     verbose_name_plural = "Sections — the first one without a heading is the intro"
 
 

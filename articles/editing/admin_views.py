@@ -65,8 +65,10 @@ class ArticleAdminViews:
             raise Http404
         if transition.needs_note or transition.needs_time:
             return redirect("review:story", article.pk)
+        # The side panel's Submit button may send a note ("What I changed"): the history keeps it.
+        note = without_nul(request.POST.get("note", ""))
         try:
-            workflow.take(action, article, by=request.user)
+            workflow.take(action, article, by=request.user, note=note)
         except workflow.QualityGateFailed as error:
             self.message_user(request, str(error), messages.ERROR)
             return redirect("review:story", article.pk)

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 
+from articles.editing.picture_chooser import PictureChooserWidget, use_picture_as_hero
 from articles.editing.story_format import (
     MAX_STORY_BYTES,
     StoryFormatError,
@@ -10,7 +11,7 @@ from articles.editing.story_format import (
     parse_story,
 )
 from articles.editing.uploads import PictureField
-from articles.models import Article, Notice, Tag
+from articles.models import Article, Notice, Picture, Tag
 
 
 class TagSelectWidget(forms.SelectMultiple):
@@ -91,6 +92,14 @@ class ArticleAdminForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="What changed and why, e.g. “An earlier version misstated the grant's size.”",
     )
+    hero_picture = forms.ModelChoiceField(
+        queryset=Picture.objects.all(),
+        required=False,
+        widget=PictureChooserWidget,
+        label="From the library",
+        help_text="A picture uploaded once to the library: its file, alt text, caption, credit "
+        "and focal point become this story's.",
+    )
     # Set by the admin on a save from an older version: the merge and its conflicts.
     stale_save = None
 
@@ -98,12 +107,22 @@ class ArticleAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
+        # Django draws a picture field as a fieldset named by its legend; the file input in it
+        # still needs a name of its own for screen readers.
+        for name in ("hero_image", "social_image"):
+            if name in self.fields:
+                self.fields[name].widget.attrs.setdefault("aria-label", self.fields[name].label)
 
     def clean(self):
         cleaned = super().clean()
         if bool(cleaned.get("notice_kind")) != bool(cleaned.get("notice_text", "").strip()):
-            raise ValidationError(
-                "A notice to readers needs both its kind and its text.", code="notice_incomplete"
+            # On the field, not the form: the error then opens the folded notice panel.
+            self.add_error(
+                "notice_text",
+                ValidationError(
+                    "A notice to readers needs both its kind and its text.",
+                    code="notice_incomplete",
+                ),
             )
         if self.instance.pk:
             if cleaned.get("loaded_version") is None:
@@ -119,6 +138,21 @@ class ArticleAdminForm(forms.ModelForm):
                 raise ValidationError(self.stale_save.conflict_message(), code="edit_conflict")
             self.check_for_conflict(cleaned["loaded_version"])
         return cleaned
+
+    def clean_hero_picture(self):
+        picture = self.cleaned_data.get("hero_picture")
+        if picture and "hero_image" in self.changed_data:
+            raise ValidationError(
+                "Upload a picture or choose one from the library, not both.", code="two_pictures"
+            )
+        return picture
+
+    def save(self, commit=True):
+        # After the form has set the story's fields, so the library's words are not
+        # overwritten by the (empty) hero fields posted beside the chooser.
+        if self.cleaned_data.get("hero_picture") is not None:
+            use_picture_as_hero(self.instance, self.cleaned_data["hero_picture"])
+        return super().save(commit)
 
     def check_for_conflict(self, loaded_version):
         # Lock the row: a second save waits here until the first has committed. The admin

@@ -166,10 +166,14 @@ def snapshot_parts(data: dict):
 
 def preview_parts(revision: Revision) -> dict:
     """Return what the story page shows, built from a revision instead of the live story."""
-    data = revision.snapshot
+    return snapshot_preview_parts(revision.snapshot, story=revision.article, at=revision.created_at)
+
+
+def snapshot_preview_parts(data: dict, *, story: Article, at) -> dict:
+    """Return what the story page shows for a snapshot of this story (unsaved for a new one)."""
     # The page prints rich text as it is. A snapshot never went through Section.save or
-    # Article.save, and may predate today's allow-list or come from a restored backup,
-    # so it is cleaned here as a save would clean it.
+    # Article.save, and may predate today's allow-list or come from a restored backup or a
+    # form being typed, so it is cleaned here as a save would clean it.
     data = data | {
         "closing": sanitize_rich_text(data["closing"]),
         "sections": [
@@ -177,12 +181,12 @@ def preview_parts(revision: Revision) -> dict:
         ],
     }
     article = Article(
-        pk=revision.article_id,
-        status=revision.article.status,
-        published_at=revision.article.published_at,
-        created_at=revision.created_at,
-        updated_at=revision.created_at,
-        word_count=revision.article.word_count,
+        pk=story.pk,
+        status=story.status,
+        published_at=story.published_at,
+        created_at=at,
+        updated_at=at,
+        word_count=story.word_count,
         **{name: data[name] for name in ARTICLE_FIELDS},
     )
     article.desk = Desk.objects.filter(pk=article.desk_id).first()
@@ -200,7 +204,7 @@ def preview_parts(revision: Revision) -> dict:
             for c in data["calls_to_action"]
             if c["call_to_action_id"] in ctas
         ],
-        "notices": list(revision.article.notices.all()),
+        "notices": list(story.notices.all()) if story.pk else [],
     }
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from articles.delivery import cache as page_cache
-from articles.editing import images, revisions
+from articles.editing import autosave, images, revisions
 from articles.models import (
     Article,
     ArticleCallToAction,
@@ -63,6 +63,12 @@ def finish_save(article: Article, *, by, summary: str) -> Revision:
     article.refresh_word_count()
     images.make_renditions(article)
     revision = revisions.record(article, by=by, summary=summary)
+    if by is not None:
+        # What this user typed is in the story now: their autosave of it, and for a story
+        # just made their autosave of the add form, have nothing more to give.
+        autosave.discard(article_id=article.pk, user=by)
+        if revision.version == 1:
+            autosave.discard(article_id=None, user=by)
     page_cache.pages_changed()
     return revision
 

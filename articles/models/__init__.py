@@ -40,6 +40,7 @@ from articles.models.history import (
 )
 from articles.models.drafts import Autosave
 from articles.models.curation import Pin, PinQuerySet
+from articles.models.pictures import Picture, PictureQuerySet
 # isort: on
 
 __all__ = [
@@ -59,6 +60,8 @@ __all__ = [
     "Credit",
     "Desk",
     "Notice",
+    "Picture",
+    "PictureQuerySet",
     "Pin",
     "PinQuerySet",
     "PreviewLink",

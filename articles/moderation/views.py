@@ -82,6 +82,7 @@ def index(request):
         ),
     ]
     queues = [(key, title, list(items)) for key, title, items in queues]
+    attach_change_requests([article for _, _, items in queues for article in items])
     return render(
         request,
         "moderation/index.html",
@@ -92,6 +93,14 @@ def index(request):
             "now": now,
         },
     )
+
+
+def attach_change_requests(articles) -> None:
+    """Give each story waiting for changes its newest change request, as `change_request`,
+    so the writer sees in the queue what to fix."""
+    requests = workflow.open_change_requests(articles)
+    for article in articles:
+        article.change_request = requests.get(article.pk)
 
 
 def live_story_or_403(request, pk):

@@ -329,6 +329,17 @@ def overdue_scheduled(now=None, grace_minutes=2):
     )
 
 
+def open_change_requests(articles) -> dict[int, ArticleEvent]:
+    """The newest change request (its note, who asked, when) of each of these stories that
+    is waiting for changes, by story id: what the writer is to fix. One query for all."""
+    waiting = [article.pk for article in articles if article.status == Status.CHANGES_REQUESTED]
+    requests = ArticleEvent.objects.filter(
+        article__in=waiting, to_status=Status.CHANGES_REQUESTED
+    ).select_related("actor")
+    # Later requests replace earlier ones.
+    return {event.article_id: event for event in requests.order_by("created_at", "pk")}
+
+
 def comment(article: Article, *, by=None, name: str = "", text: str) -> ArticleEvent:
     """Add a note to the story's history without changing its status."""
     return ArticleEvent.objects.create(

@@ -1,4 +1,5 @@
 from django.core.paginator import Paginator
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.views.generic import ListView
@@ -8,6 +9,7 @@ from articles.models import (
     Article,
     Author,
     Desk,
+    Pin,
     Tag,
 )
 from articles.reader import search, seo
@@ -32,6 +34,11 @@ class CountedOncePaginator(Paginator):
         return page_cache.remember(f"count:{self.count_key}", self.object_list.count)
 
 
+def with_card_parts(stories):
+    """Stories with what a card shows beside the story itself: its desk and bylines."""
+    return stories.select_related("desk").with_bylines()
+
+
 class ArticleListView(ListView):
     """A paginated list of published stories; subclasses narrow it down."""
 
@@ -39,28 +46,70 @@ class ArticleListView(ListView):
     context_object_name = "articles"
 
     def get_queryset(self):
-        return Article.objects.published().select_related("desk").with_bylines()
+        return with_card_parts(Article.objects.published())
 
     def get_paginator(self, queryset, per_page, **kwargs):
         return CountedOncePaginator(queryset, per_page, count_key=self.request.path, **kwargs)
 
 
-class HomeView(ArticleListView):
+class PinnedFirstListView(ArticleListView):
+    """A listing whose first page leads with the stories editors pinned to it.
+
+    The pinned stories come first, in the editors' order, then the page's newest stories
+    without repeating one; later pages stay newest-first, so no story is skipped.
+    """
+
+    pinned_desk = None  # None: the home page's picks
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if context["page_obj"].number == 1:
+            context["articles"] = list(self.pinned_then_newest(context["page_obj"].object_list))
+        return context
+
+    def pinned_then_newest(self, newest):
+        # One query for both: the pins in force and the page's newest stories, so the page
+        # costs what it did before there were pins. Each part is narrowed to stories this
+        # listing shows (published, on the desk) and fetched by key: testing the whole
+        # listing against the pins would make SQLite and PostgreSQL read every story.
+        pins = Pin.objects.showing().filter(desk=self.pinned_desk)
+        listed = self.object_list.filter(pk=OuterRef("article"))
+        pinned_ids = pins.filter(Exists(listed)).values("article")
+        # The page's slice sits in a subquery of its own: SQLite allows no LIMIT in a UNION.
+        newest_ids = Article.objects.filter(pk__in=newest.values("pk")).values("pk")
+        pin_of_story = pins.filter(article=OuterRef("pk"))
+        return (
+            with_card_parts(Article.objects.filter(pk__in=newest_ids.union(pinned_ids)))
+            .annotate(
+                is_pinned=Exists(pin_of_story),
+                pin_position=Subquery(pin_of_story.values("position")[:1]),
+                pinned_at=Subquery(pin_of_story.values("created_at")[:1]),
+            )
+            .order_by(
+                F("pin_position").asc(nulls_last=True),
+                F("pinned_at").desc(),
+                "-published_at",
+                "-created_at",
+            )
+        )
+
+
+class HomeView(PinnedFirstListView):
     template_name = "reader/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(json_ld=seo.website(self.request), **kwargs)
         if context["page_obj"].number == 1 and context["articles"]:
-            # The newest story leads the front page; the rest follow as cards.
+            # A pinned story, else the newest, leads the front page; the rest follow as cards.
             context["lead"], *context["articles"] = context["articles"]
         return context
 
 
-class DeskView(ArticleListView):
+class DeskView(PinnedFirstListView):
     template_name = "reader/desk.html"
 
     def get_queryset(self):
-        self.desk = get_object_or_404(Desk, slug=self.kwargs["slug"])
+        self.desk = self.pinned_desk = get_object_or_404(Desk, slug=self.kwargs["slug"])
         return super().get_queryset().filter(desk=self.desk)
 
     def get_context_data(self, **kwargs):

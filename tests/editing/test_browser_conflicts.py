@@ -77,7 +77,7 @@ def test_stale_save_merges_the_chiefs_dek_with_the_editors_intro(open_as, story)
     save(chief)
     expect(chief.get_by_text("was changed successfully")).to_be_visible()
 
-    intro = editor.locator("#sections-0 .ProseMirror")
+    intro = editor.locator("#sections-0 [contenteditable='true']")
     intro.click()
     editor.keyboard.press("Control+A")
     intro.type("The editor's new intro.")

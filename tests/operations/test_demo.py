@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
-from articles.models import Article
+from articles.models import Article, Picture
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,14 @@ def test_demo_stories_use_every_part(settings, capsys):
     output = capsys.readouterr().out
     assert "http://127.0.0.1:8000/review/" in output
     assert "editor / editor-demo-password" in output
+
+
+def test_demo_pictures_are_in_the_library_each_used_by_its_story(settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    pictures = Picture.objects.with_story_count()
+    assert len(pictures) == Article.objects.count()
+    assert all(picture.story_count == 1 and picture.thumbnail for picture in pictures)
 
 
 def test_demo_prints_links_to_the_site_address(settings, capsys):

@@ -33,6 +33,8 @@ from articles.models import (
     CallToAction,
     Desk,
     Notice,
+    Picture,
+    Pin,
     PreviewLink,
     Revision,
     Section,
@@ -196,6 +198,25 @@ ROUTES = {
         lambda w, s: reverse("admin:articles_article_tag_suggestions") + "?term=c",
         opens="writer",
     ),
+    # The editor's autosave and live preview: the form posts itself, nothing else.
+    "admin/articles/article/add/autosave/": Rule(
+        lambda w, s: reverse("admin:articles_article_autosave_add"), post_only=True
+    ),
+    "admin/articles/article/add/autosave/discard/": Rule(
+        lambda w, s: reverse("admin:articles_article_autosave_add_discard"), post_only=True
+    ),
+    "admin/articles/article/<int:pk>/autosave/": Rule(
+        story_url("admin:articles_article_autosave"), **STORY_CHANGE
+    ),
+    "admin/articles/article/<int:pk>/autosave/discard/": Rule(
+        story_url("admin:articles_article_autosave_discard"), **STORY_CHANGE
+    ),
+    "admin/articles/article/add/preview/": Rule(
+        lambda w, s: reverse("admin:articles_article_live_preview_new"), post_only=True
+    ),
+    "admin/articles/article/<int:pk>/preview/": Rule(
+        story_url("admin:articles_article_live_preview"), **STORY_CHANGE
+    ),
     "admin/articles/article/<int:pk>/transition/<str:action>/": Rule(
         story_url("admin:articles_article_transition", lambda w: "publish"), **STORY_CHANGE
     ),
@@ -284,6 +305,50 @@ ROUTES = {
         change="editor",
         refuses="writer",
         obj=lambda w: w.link.pk,
+    ),
+    **admin_model(
+        "pin",
+        changelist="editor",
+        add="editor",
+        history="editor",
+        delete="editor",
+        change="editor",
+        refuses="writer",
+        obj=lambda w: w.pin.pk,
+    ),
+    "admin/articles/pin/story-autocomplete/": Rule(
+        lambda w, s: (
+            reverse("admin:articles_pin_story_autocomplete")
+            + "?app_label=articles&model_name=pin&field_name=article&term=a"
+        ),
+        opens="editor",
+    ),
+    # --- The picture library: anyone who writes stories uses and adds to it; editors delete
+    # a picture no story uses.
+    "admin/articles/picture/": Rule(
+        lambda w, s: reverse("admin:articles_picture_changelist"), opens="writer"
+    ),
+    "admin/articles/picture/add/": Rule(
+        lambda w, s: reverse("admin:articles_picture_add"), opens="writer"
+    ),
+    "admin/articles/picture/choose/": Rule(
+        lambda w, s: reverse("admin:articles_picture_choose"), opens="writer"
+    ),
+    "admin/articles/picture/<path:object_id>/history/": Rule(
+        lambda w, s: reverse("admin:articles_picture_history", args=[w.picture.pk]),
+        opens="writer",
+    ),
+    "admin/articles/picture/<path:object_id>/delete/": Rule(
+        lambda w, s: reverse("admin:articles_picture_delete", args=[w.picture.pk]),
+        opens="editor",
+        refuses="writer",
+    ),
+    "admin/articles/picture/<path:object_id>/change/": Rule(
+        lambda w, s: reverse("admin:articles_picture_change", args=[w.picture.pk]),
+        opens="writer",
+    ),
+    "admin/articles/picture/<path:object_id>/": Rule(
+        lambda w, s: f"/admin/articles/picture/{w.picture.pk}/", opens="writer", answer=302
     ),
     # --- The review queues.
     "review/": Rule(lambda w, s: reverse("review:index"), opens="writer"),
@@ -390,6 +455,10 @@ def w(writer, other_writer, editor, chief, superuser):
         notice=Notice.objects.create(article=published, kind="update", text="Updated."),
         cta=CallToAction.objects.first(),
         group=Group.objects.get(name="Writer"),
+        pin=Pin.objects.create(article=published),
+        picture=Picture.objects.create(
+            image="stories/2026/01/heron.png", width=60, height=40, alt="A heron"
+        ),
     )
 
 
@@ -440,6 +509,8 @@ def database_state() -> dict:
         "authors": list(Author.objects.order_by("pk").values_list("pk", "name", "user")),
         "desks": list(Desk.objects.order_by("pk").values_list("pk", "name")),
         "ctas": list(CallToAction.objects.order_by("pk").values_list("pk", "text", "url")),
+        "pins": list(Pin.objects.order_by("pk").values_list("pk", "article", "desk", "position")),
+        "pictures": list(Picture.objects.order_by("pk").values_list("pk", "image", "alt")),
         "users": list(
             User.objects.order_by("pk").values_list(
                 "pk", "username", "password", "is_active", "is_staff", "is_superuser"

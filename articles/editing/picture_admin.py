@@ -1,0 +1,153 @@
+"""The picture library in the admin: a grid of thumbnails, the focal point page, the chooser."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.urls import path, reverse
+from django.views.decorators.http import require_safe
+
+from articles.editing.admin_guards import GuardedListMixin, search_words
+from articles.editing.uploads import PictureField
+from articles.models import EDIT_ANY, Picture
+from articles.models.pictures import make_thumbnail
+
+# No role carries the picture permissions, and adding them would change the roles: whoever
+# may write stories (writers, editors, chiefs) may use and add to the library.
+USE_LIBRARY = "articles.change_article"
+# The chooser shows one screenful; a search narrows it down.
+CHOOSER_LIMIT = 24
+
+
+class PictureForm(forms.ModelForm):
+    class Meta:
+        model = Picture
+        fields = ["image", "alt", "caption", "credit", "focus_x", "focus_y"]
+        # The same checks and clean copy as a story's hero image.
+        field_classes = {"image": PictureField}
+        widgets = {
+            # Django draws a file input under a legend, which names no input; say it here.
+            "image": forms.ClearableFileInput(attrs={"aria-label": "Picture file"}),
+            "focus_x": forms.NumberInput(attrs={"min": 0, "max": 100}),
+            "focus_y": forms.NumberInput(attrs={"min": 0, "max": 100}),
+        }
+
+
+@admin.register(Picture)
+class PictureAdmin(GuardedListMixin, admin.ModelAdmin):
+    form = PictureForm
+    fieldsets = [
+        (None, {"fields": ["image", "alt", "caption", "credit"]}),
+        (
+            "Focal point in numbers",
+            {
+                "fields": [("focus_x", "focus_y")],
+                "description": "Once the picture is saved, click on it above (or use the arrow "
+                "keys on it) to set where its subject is.",
+            },
+        ),
+    ]
+    search_fields = ["alt", "caption", "credit"]
+    list_display = ["alt", "credit", "created_at"]
+    list_per_page = 48
+    # The grid has no checkboxes; a picture is deleted from its own page.
+    actions = None
+
+    class Media:
+        css = {"all": ["css/picture-library.css"]}
+        js = [forms.Script("js/focal-point.js", defer=True)]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.fieldsets
+        # The file is kept: stories that chose the picture hold its name as their hero image.
+        # A different picture is a new upload.
+        words = (None, {"fields": ["alt", "caption", "credit"]})
+        return [words, *self.fieldsets[1:]]
+
+    def get_urls(self):
+        choose = self.admin_site.admin_view(require_safe(self.choose_view))
+        return [
+            path("choose/", choose, name="articles_picture_choose"),
+            *super().get_urls(),
+        ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_story_count()
+
+    def save_model(self, request, obj, form, change):
+        obj.uploaded_by = obj.uploaded_by or request.user
+        super().save_model(request, obj, form, change)
+        if "image" in form.changed_data:
+            make_thumbnail(obj)
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(
+            request, extra_context={"title": "Picture library", **(extra_context or {})}
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        picture = self.get_object(request, object_id)
+        extra = {**(extra_context or {})}
+        if picture is not None:
+            extra |= usage(picture, request.user)
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def choose_view(self, request):
+        """Answer the story form's chooser: the newest pictures, or those matching ?q=."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        pictures = self.get_queryset(request).search(search_words(request.GET.get("q", "")))
+        return JsonResponse({"results": [chooser_entry(p) for p in pictures[:CHOOSER_LIMIT]]})
+
+    # The library is shared by everyone who writes stories; deleting is for editors, and
+    # only for a picture no story uses (its file is the story's hero image).
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(USE_LIBRARY)
+
+    def has_add_permission(self, request):
+        return request.user.has_perm(USE_LIBRARY)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm(USE_LIBRARY)
+
+    def has_delete_permission(self, request, obj=None):
+        if not request.user.has_perm(EDIT_ANY):
+            return False
+        return obj is None or not obj.stories().exists()
+
+
+def usage(picture: Picture, user) -> dict:
+    """Return the stories using the picture that this user may open, and how many others do."""
+    stories = picture.stories().order_by("headline")
+    visible = list(stories.visible_to(user).only("pk", "headline", "deleted_at"))
+    story_count = stories.count()
+    return {
+        "story_count": story_count,
+        "hidden_story_count": story_count - len(visible),
+        "visible_stories": [
+            {
+                "headline": story.headline,
+                "url": reverse("admin:articles_article_change", args=[story.pk]),
+                "in_trash": story.deleted_at is not None,
+            }
+            for story in visible
+        ],
+    }
+
+
+def chooser_entry(picture: Picture) -> dict:
+    """What the chooser needs to show a picture and fill a story's hero fields."""
+    return {
+        "id": picture.pk,
+        "thumbnail": picture.thumbnail_url,
+        "alt": picture.alt,
+        "caption": picture.caption,
+        "credit": picture.credit,
+        "focus_x": picture.focus_x,
+        "focus_y": picture.focus_y,
+        "image": picture.image.name,
+        "width": picture.width,
+        "height": picture.height,
+        "story_count": getattr(picture, "story_count", None),
+    }

@@ -1,0 +1,137 @@
+"""The picture library: pictures uploaded once, with their words and focal point, for any story."""
+
+import io
+from pathlib import PurePosixPath
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.validators import FileExtensionValidator, MaxValueValidator
+from django.db import models
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from PIL import Image
+
+from articles.editing.uploads import _stored_name
+from articles.editing.validators import validate_image_upload
+from articles.models.story import Article
+
+# The grid and the chooser show pictures about 160 px wide; twice that stays sharp on HiDPI.
+THUMBNAIL_SIZE = (320, 320)
+
+
+def picture_image_path(picture, filename: str) -> str:
+    """Return where a library picture is stored: named as hero images are (hero_image_path).
+
+    The same scheme on purpose: a story that uses the picture keeps this name as its hero.
+    """
+    return _stored_name(picture.image, filename)
+
+
+class PictureQuerySet(models.QuerySet):
+    def with_story_count(self):
+        """Annotate `story_count`: how many stories (the trash too) have this as their hero."""
+        stories = (
+            Article.objects.filter(hero_image=OuterRef("image"))
+            .order_by()
+            .values("hero_image")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
+        return self.annotate(story_count=Coalesce(Subquery(stories), 0))
+
+    def search(self, words: str):
+        """Return the pictures whose alt text, caption or credit holds every word."""
+        matches = self
+        for word in words.split():
+            matches = matches.filter(
+                Q(alt__icontains=word) | Q(caption__icontains=word) | Q(credit__icontains=word)
+            )
+        return matches
+
+
+class Picture(models.Model):
+    """A picture in the library. Choosing it for a story copies its file name and words into
+    the story's hero fields, so the story does not change when the picture is edited later."""
+
+    image = models.ImageField(
+        "picture",
+        upload_to=picture_image_path,
+        width_field="width",
+        height_field="height",
+        validators=[
+            FileExtensionValidator(["jpg", "jpeg", "png", "webp", "gif"]),
+            validate_image_upload,
+        ],
+        help_text="JPEG, PNG, WebP or GIF. Upload it once; any story can then use it.",
+    )
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # A small copy for the grid and the chooser, made once by make_thumbnail().
+    thumbnail = models.CharField(max_length=255, blank=True, editable=False)
+    alt = models.CharField(
+        "alt text",
+        max_length=250,
+        help_text="What the picture shows, for readers who cannot see it.",
+    )
+    caption = models.CharField(max_length=300, blank=True)
+    credit = models.CharField(
+        "photo credit", max_length=120, blank=True, help_text="e.g. “Photo: Ana Ruiz / Newsroom”."
+    )
+    focus_x = models.PositiveSmallIntegerField(
+        "focal point across (%)",
+        default=50,
+        validators=[MaxValueValidator(100)],
+        help_text="Where the picture's subject is, from the left edge (0) to the right (100). "
+        "Click the picture to set it; crops keep this point in view.",
+    )
+    focus_y = models.PositiveSmallIntegerField(
+        "focal point down (%)",
+        default=50,
+        validators=[MaxValueValidator(100)],
+        help_text="From the top edge (0) to the bottom (100).",
+    )
+    uploaded_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PictureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(focus_x__lte=100, focus_y__lte=100), name="picture_focus_in_picture"
+            ),
+        ]
+
+    def __str__(self):
+        return self.alt
+
+    @property
+    def thumbnail_url(self) -> str:
+        return default_storage.url(self.thumbnail) if self.thumbnail else self.image.url
+
+    def stories(self):
+        """Return the stories (the trash too) whose hero image is this picture."""
+        return Article.objects.filter(hero_image=self.image.name)
+
+
+def make_thumbnail(picture: Picture) -> None:
+    """Write the picture's small WebP copy next to its file and remember its name.
+
+    Called once after an upload, so no page view ever opens Pillow.
+    """
+    from articles.editing.images import WEBP_OPTIONS, _upright  # images.py imports models
+
+    with picture.image.open("rb") as file, Image.open(io.BytesIO(file.read())) as original:
+        small = _upright(original)
+    small.thumbnail(THUMBNAIL_SIZE, Image.LANCZOS)
+    buffer = io.BytesIO()
+    small.save(buffer, "WEBP", **WEBP_OPTIONS)
+    name = str(PurePosixPath(picture.image.name).with_suffix(".thumb.webp"))
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    picture.thumbnail = default_storage.save(name, ContentFile(buffer.getvalue()))
+    Picture.objects.filter(pk=picture.pk).update(thumbnail=picture.thumbnail)
