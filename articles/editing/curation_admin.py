@@ -33,6 +33,14 @@ class PublishedStoryAutocomplete(AutocompleteJsonView):
 
 
 class PublishedStorySelect(AutocompleteSelect):
+    def optgroups(self, name, value, attr=None):
+        # An empty first option, as HTML wants of a required single <select>; Django's
+        # autocomplete leaves it out when the field is required.
+        groups = super().optgroups(name, value, attr)
+        if not value or value == [None] or value == [""]:
+            groups.insert(0, (None, [self.create_option(name, "", "Choose a story", False, 0)], 0))
+        return groups
+
     def get_url(self):
         return reverse(f"{self.admin_site.name}:articles_pin_story_autocomplete")
 

@@ -21,6 +21,10 @@ class PictureChooserWidget(forms.HiddenInput):
     def __init__(self, attrs=None):
         super().__init__(attrs={"class": "picture-chooser__input", **(attrs or {})})
 
+    def id_for_label(self, id_):
+        # No "for": a label may not name a hidden input, and the button names itself.
+        return None
+
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         chosen = str(value or "")
@@ -30,6 +34,10 @@ class PictureChooserWidget(forms.HiddenInput):
             else None
         )
         context["choose_url"] = reverse("admin:articles_picture_choose")
+        # The help text describes the button a person uses; a hidden input may carry no aria-*.
+        attrs = context["widget"]["attrs"]
+        context["button_describedby"] = attrs.pop("aria-describedby", "")
+        attrs.pop("aria-invalid", None)
         return context
 
     def render(self, name, value, attrs=None, renderer=None):

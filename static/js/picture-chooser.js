@@ -27,7 +27,8 @@
 
   function setUp(chooser) {
     const input = chooser.querySelector(".picture-chooser__input");
-    const preview = chooser.querySelector(".picture-chooser__preview");
+    // Drawn by the server only for a chosen picture: an <img> must have a source.
+    let preview = chooser.querySelector(".picture-chooser__preview");
     const chosen = chooser.querySelector(".picture-chooser__chosen");
     const dialog = chooser.querySelector(".picture-chooser__dialog");
     const search = chooser.querySelector(".picture-chooser__search");
@@ -38,8 +39,13 @@
 
     function choose(entry) {
       input.value = entry.id;
+      if (!preview) {
+        preview = document.createElement("img");
+        preview.className = "picture-chooser__preview";
+        preview.alt = "";
+        input.after(preview);
+      }
       preview.src = entry.thumbnail;
-      preview.hidden = false;
       chosen.textContent = `Chosen: ${entry.alt}`;
       clear.hidden = false;
       input.dispatchEvent(new Event("change", { bubbles: true }));
@@ -76,8 +82,10 @@
     chooser.querySelector(".picture-chooser__close").addEventListener("click", () => dialog.close());
     clear.addEventListener("click", () => {
       input.value = "";
-      preview.hidden = true;
-      preview.removeAttribute("src");
+      if (preview) {
+        preview.remove();
+        preview = null;
+      }
       chosen.textContent = "No library picture chosen.";
       clear.hidden = true;
     });

@@ -26,6 +26,7 @@ def test_demo_stories_use_every_part(settings, capsys):
         assert article.cta_placements.filter(call_to_action__url__startswith="http").exists() or (
             article.cta_placements.filter(call_to_action__url__startswith="mailto:").exists()
         )
+    assert Article.objects.published().filter(sections__body__contains="<h3>").exists()
     output = capsys.readouterr().out
     assert "http://127.0.0.1:8000/review/" in output
     assert "editor / editor-demo-password" in output
