@@ -4,6 +4,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -241,3 +243,15 @@ def test_a_writer_cannot_take_the_gate_past_errors_with_a_note(client, writer):
     empty.refresh_from_db()
     assert empty.status == Status.DRAFT
     assert not empty.events.filter(action="submit").exists()
+
+
+def test_the_edit_page_queries_do_not_grow_with_the_story(
+    editor_client, django_assert_max_num_queries
+):
+    short = make_article(sections=2, takeaways=1, credits=1, ctas=1)
+    with CaptureQueriesContext(connection) as few:
+        editor_client.get(change_url(short))
+    long = make_article(sections=30, takeaways=8, credits=4, ctas=3)
+    with django_assert_max_num_queries(len(few)):
+        response = editor_client.get(change_url(long))
+    assert response.status_code == 200
