@@ -98,9 +98,9 @@ def index(request):
 def attach_change_requests(articles) -> None:
     """Give each story waiting for changes its newest change request, as `change_request`,
     so the writer sees in the queue what to fix."""
-    requests = workflow.open_change_requests(articles)
+    open_requests = workflow.open_change_requests(articles)
     for article in articles:
-        article.change_request = requests.get(article.pk)
+        article.change_request = open_requests.get(article.pk)
 
 
 def live_story_or_403(request, pk):

@@ -333,11 +333,11 @@ def open_change_requests(articles) -> dict[int, ArticleEvent]:
     """The newest change request (its note, who asked, when) of each of these stories that
     is waiting for changes, by story id: what the writer is to fix. One query for all."""
     waiting = [article.pk for article in articles if article.status == Status.CHANGES_REQUESTED]
-    requests = ArticleEvent.objects.filter(
+    events = ArticleEvent.objects.filter(
         article__in=waiting, to_status=Status.CHANGES_REQUESTED
     ).select_related("actor")
     # Later requests replace earlier ones.
-    return {event.article_id: event for event in requests.order_by("created_at", "pk")}
+    return {event.article_id: event for event in events.order_by("created_at", "pk")}
 
 
 def comment(article: Article, *, by=None, name: str = "", text: str) -> ArticleEvent:
