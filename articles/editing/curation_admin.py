@@ -11,22 +11,15 @@ from django.utils import timezone
 from articles.editing.admin_guards import GuardedListMixin
 from articles.editing.library_admin import ShownToReadersMixin
 from articles.models import Article, Pin
+from articles.moderation import workflow
 from articles.moderation.quality import check_quality
-
-# Only editors decide what leads a page; no role carries the pin permissions, and adding
-# them would need a migration, so the admin asks for the editors' own permission.
-CURATE = "articles.publish_article"
-
-# The model keeps Django's default names; editors know these rows as front-page picks.
-Pin._meta.verbose_name = "front-page pick"
-Pin._meta.verbose_name_plural = "front-page picks"
 
 
 class PublishedStoryAutocomplete(AutocompleteJsonView):
     """The story chooser's suggestions: only stories readers can see can be picked."""
 
     def has_perm(self, request, obj=None):
-        return request.user.has_perm(CURATE) and super().has_perm(request, obj)
+        return workflow.can_curate(request.user) and super().has_perm(request, obj)
 
     def get_queryset(self):
         return super().get_queryset().published()
@@ -167,15 +160,15 @@ class PinAdmin(ShownToReadersMixin, GuardedListMixin, admin.ModelAdmin):
             return "Ended"
         return "Showing"
 
-    # Editors curate; writers do not see the picks at all.
+    # Editors curate (workflow.can_curate); writers do not see the picks at all.
     def has_view_permission(self, request, obj=None):
-        return request.user.has_perm(CURATE)
+        return workflow.can_curate(request.user)
 
     def has_add_permission(self, request):
-        return request.user.has_perm(CURATE)
+        return workflow.can_curate(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.has_perm(CURATE)
+        return workflow.can_curate(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.has_perm(CURATE)
+        return workflow.can_curate(request.user)

@@ -1,4 +1,5 @@
-"""Resized copies of a story's hero image, made once when it is saved.
+"""Resized copies of a story's hero image, made once when it is saved, and of a library
+picture (its thumbnail), made once when it is uploaded.
 
 Page views read the URLs remembered in `Article.hero_renditions` and never open a
 file or Pillow; this module is the only place that does.
@@ -7,12 +8,13 @@ file or Pillow; this module is the only place that does.
 import hashlib
 import io
 import logging
+from pathlib import PurePosixPath
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, ImageOps
 
-from articles.models import Article
+from articles.models import Article, Picture
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +25,8 @@ SOCIAL_SIZE = (1200, 630)
 JPEG_OPTIONS = {"quality": 82, "progressive": True, "optimize": True}
 WEBP_OPTIONS = {"quality": 80, "method": 4}
 PNG_OPTIONS = {"optimize": True}
+# The library's grid and chooser show pictures about 160 px wide; twice that stays sharp on HiDPI.
+THUMBNAIL_SIZE = (320, 320)
 
 
 def make_renditions(article: Article) -> dict:
@@ -159,3 +163,20 @@ def _remember(article, data: dict) -> dict:
     Article.objects.filter(pk=article.pk).update(hero_renditions=data)
     article.hero_renditions = data
     return data
+
+
+def make_thumbnail(picture: Picture) -> None:
+    """Write the library picture's small WebP copy next to its file and remember its name.
+
+    Called once after an upload, so no page view ever opens Pillow.
+    """
+    with picture.image.open("rb") as file, Image.open(io.BytesIO(file.read())) as original:
+        small = _upright(original)
+    small.thumbnail(THUMBNAIL_SIZE, Image.LANCZOS)
+    buffer = io.BytesIO()
+    small.save(buffer, "WEBP", **WEBP_OPTIONS)
+    name = str(PurePosixPath(picture.image.name).with_suffix(".thumb.webp"))
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    picture.thumbnail = default_storage.save(name, ContentFile(buffer.getvalue()))
+    Picture.objects.filter(pk=picture.pk).update(thumbnail=picture.thumbnail)

@@ -8,9 +8,9 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_safe
 
 from articles.editing.admin_guards import GuardedListMixin, search_words
+from articles.editing.images import make_thumbnail
 from articles.editing.uploads import PictureField
 from articles.models import EDIT_ANY, Picture
-from articles.models.pictures import make_thumbnail
 
 # No role carries the picture permissions, and adding them would change the roles: whoever
 # may write stories (writers, editors, chiefs) may use and add to the library.

@@ -151,15 +151,15 @@ class PictureField(forms.ImageField):
 
 def hero_image_path(article, filename: str) -> str:
     """Return where a new hero image is stored: stories/<year>/<month>/<random>.<format>."""
-    return _stored_name(article.hero_image, filename)
+    return stored_name(article.hero_image, filename)
 
 
 def social_image_path(article, filename: str) -> str:
     """Return where a new sharing image is stored, named as hero_image_path names them."""
-    return _stored_name(article.social_image, filename)
+    return stored_name(article.social_image, filename)
 
 
-def _stored_name(field_file, filename: str) -> str:
+def stored_name(field_file, filename: str) -> str:
     # Nothing of the editor's file name is kept: not its folders, words, Unicode or extra
     # extensions ("x.php.png"). The extension is the format Pillow finds in the content.
     if field_file._committed:

@@ -107,6 +107,8 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
+                "verbose_name": "front-page pick",
+                "verbose_name_plural": "front-page picks",
                 "ordering": ["position", "-created_at"],
                 "indexes": [models.Index(fields=["desk", "position"], name="pin_page_order")],
             },

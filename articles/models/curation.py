@@ -41,6 +41,9 @@ class Pin(models.Model):
     objects = PinQuerySet.as_manager()
 
     class Meta:
+        # Editors know these rows as front-page picks.
+        verbose_name = "front-page pick"
+        verbose_name_plural = "front-page picks"
         ordering = ["position", "-created_at"]
         indexes = [models.Index(fields=["desk", "position"], name="pin_page_order")]
 

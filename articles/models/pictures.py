@@ -1,23 +1,15 @@
 """The picture library: pictures uploaded once, with their words and focal point, for any story."""
 
-import io
-from pathlib import PurePosixPath
-
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.validators import FileExtensionValidator, MaxValueValidator
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from PIL import Image
 
-from articles.editing.uploads import _stored_name
+from articles.editing.uploads import stored_name
 from articles.editing.validators import validate_image_upload
 from articles.models.story import Article
-
-# The grid and the chooser show pictures about 160 px wide; twice that stays sharp on HiDPI.
-THUMBNAIL_SIZE = (320, 320)
 
 
 def picture_image_path(picture, filename: str) -> str:
@@ -25,7 +17,7 @@ def picture_image_path(picture, filename: str) -> str:
 
     The same scheme on purpose: a story that uses the picture keeps this name as its hero.
     """
-    return _stored_name(picture.image, filename)
+    return stored_name(picture.image, filename)
 
 
 class PictureQuerySet(models.QuerySet):
@@ -67,7 +59,7 @@ class Picture(models.Model):
     )
     width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    # A small copy for the grid and the chooser, made once by make_thumbnail().
+    # A small copy for the grid and the chooser, made once by images.make_thumbnail().
     thumbnail = models.CharField(max_length=255, blank=True, editable=False)
     alt = models.CharField(
         "alt text",
@@ -116,22 +108,3 @@ class Picture(models.Model):
     def stories(self):
         """Return the stories (the trash too) whose hero image is this picture."""
         return Article.objects.filter(hero_image=self.image.name)
-
-
-def make_thumbnail(picture: Picture) -> None:
-    """Write the picture's small WebP copy next to its file and remember its name.
-
-    Called once after an upload, so no page view ever opens Pillow.
-    """
-    from articles.editing.images import WEBP_OPTIONS, _upright  # images.py imports models
-
-    with picture.image.open("rb") as file, Image.open(io.BytesIO(file.read())) as original:
-        small = _upright(original)
-    small.thumbnail(THUMBNAIL_SIZE, Image.LANCZOS)
-    buffer = io.BytesIO()
-    small.save(buffer, "WEBP", **WEBP_OPTIONS)
-    name = str(PurePosixPath(picture.image.name).with_suffix(".thumb.webp"))
-    if default_storage.exists(name):
-        default_storage.delete(name)
-    picture.thumbnail = default_storage.save(name, ContentFile(buffer.getvalue()))
-    Picture.objects.filter(pk=picture.pk).update(thumbnail=picture.thumbnail)

@@ -175,6 +175,11 @@ def can_edit(user, article: Article) -> bool:
     )
 
 
+def can_curate(user) -> bool:
+    """Whether the user may choose what leads the home and desk pages: those who may publish."""
+    return user.is_active and user.has_perm(PUBLISH)
+
+
 def may(user, article: Article, transition: Transition) -> bool:
     if not user.is_active or article.deleted_at is not None:
         return False

@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
 from articles.editing import stories
+from articles.editing.images import make_thumbnail
 from articles.editing.importers import import_story
 from articles.editing.story_format import parse_story
 from articles.models import (
@@ -31,7 +32,6 @@ from articles.models import (
     TaggedArticle,
     Takeaway,
 )
-from articles.models.pictures import make_thumbnail
 from articles.moderation import workflow
 from articles.moderation.roles import ensure_roles
 
