@@ -101,6 +101,17 @@ class PinForm(forms.ModelForm):
         return cleaned
 
 
+class PinListForm(PinForm):
+    """A pick's row in the list: its position box is named for the story, since the list
+    draws no label beside it (the column heading is not one)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "position" in self.fields:
+            label = f"Position of {self.instance.article.headline}"
+            self.fields["position"].widget.attrs["aria-label"] = label
+
+
 @admin.register(Pin)
 class PinAdmin(ShownToReadersMixin, GuardedListMixin, admin.ModelAdmin):
     form = PinForm
@@ -133,7 +144,7 @@ class PinAdmin(ShownToReadersMixin, GuardedListMixin, admin.ModelAdmin):
 
     def get_changelist_form(self, request, **kwargs):
         # Django's list editing builds a bare form; keep the same checks as the pick's page.
-        return super().get_changelist_form(request, form=PinForm, **kwargs)
+        return super().get_changelist_form(request, form=PinListForm, **kwargs)
 
     def get_changeform_initial_data(self, request):
         # "Feature on the home page" links here with ?article=<id>; take nothing else.

@@ -4,10 +4,12 @@ import time
 from pathlib import Path
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from articles.editing import revisions
+from articles.editing.autosave import keep_autosave
 from articles.models import Article, Autosave
 from tests.factories import make_article, make_author, make_user
 from tests.test_browser import (  # noqa: F401 (autouse fixtures)
@@ -150,3 +152,23 @@ def test_ctrl_s_saves_the_story_and_stays_on_it(page, live_server, client, story
     expect(page).to_have_url(url)
     story.refresh_from_db()
     assert story.dek == "Saved from the keyboard."
+
+
+def test_writer_discards_the_unsaved_changes_offered_to_her(
+    page, live_server, client, story, writer
+):
+    keep_autosave(
+        article=story, user=writer, data=QueryDict(f"dek=Never+mind&loaded_version={story.version}")
+    )
+    log_in(page, live_server, client, writer)
+    page.goto(change_url(live_server, story))
+    expect(page.get_by_text("You have unsaved changes from")).to_be_visible()
+    page.get_by_role("button", name="Discard").first.click()
+    expect(page.get_by_text("You have unsaved changes from")).to_be_hidden()
+    for _ in range(50):  # the discard is posted in the background
+        if not Autosave.objects.exists():
+            break
+        time.sleep(0.1)
+    assert not Autosave.objects.exists()
+    page.reload()
+    expect(page.get_by_text("You have unsaved changes from")).to_have_count(0)

@@ -53,3 +53,21 @@ def test_home_page_with_a_featured_story_passes_axe(page, live_server):
 
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
+
+
+def test_editor_reorders_the_picks_in_their_list(page, live_server, client):
+    first = Pin.objects.create(article=make_article(headline="First pick"), position=0)
+    second = Pin.objects.create(article=make_article(headline="Second pick"), position=1)
+    log_in(page, live_server, client, make_user("edgar", groups=["Editor"]))
+
+    page.goto(live_server.url + reverse("admin:articles_pin_changelist"))
+    staff_screen_passes_axe(page, "#content")
+    page.locator(f"input[name$='-position'][value='{second.position}']").fill("0")
+    page.locator(f"input[name$='-position'][value='{first.position}']").fill("1")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("were changed successfully")).to_be_visible()
+
+    page.context.clear_cookies()  # a reader now
+    page.goto(live_server.url + reverse("articles:home"))
+    lead = page.get_by_role("region", name="Lead story")
+    expect(lead.get_by_role("heading")).to_have_text("Second pick")

@@ -10,6 +10,7 @@ from tests.test_browser import (  # noqa: F401 (fixtures)
     log_in,
     no_content_security_policy_violations,
     pytestmark,
+    staff_screen_passes_axe,
 )
 
 
@@ -31,6 +32,7 @@ def test_the_preview_follows_what_the_editor_types(page, live_server, client, st
     page.get_by_label("Headline").fill("Ferries go electric by spring")
     expect(preview.get_by_role("heading", level=1)).to_have_text("Ferries go electric by spring")
     expect(page.get_by_role("status").filter(has_text="Preview up to date")).to_be_visible()
+    staff_screen_passes_axe(page, "#live-preview")
     story.refresh_from_db()
     assert story.headline == "Ferries go electric"  # nothing saved
 

@@ -205,3 +205,18 @@ def test_side_panel_sits_below_the_story_on_a_narrow_screen(page, live_server, c
     panel = page.get_by_role("complementary", name="About this story").bounding_box()
     assert panel["y"] >= story["y"] + story["height"]
     assert page.evaluate("document.documentElement.scrollWidth") <= 800
+
+
+def test_writers_queue_with_a_change_request_passes_axe(page, live_server, client):
+    writer, editor = make_user("wendy", groups=["Writer"]), make_user("edgar", groups=["Editor"])
+    story = make_article(
+        headline="A story sent back",
+        status=Article.Status.IN_REVIEW,
+        published_at=None,
+        created_by=writer,
+    )
+    workflow.take("request_changes", story, by=editor, note="Name the second source.")
+    log_in(page, live_server, client, writer)
+    page.goto(live_server.url + reverse("review:index"))
+    expect(page.get_by_text("Name the second source.").first).to_be_visible()
+    staff_screen_passes_axe(page, "body")
