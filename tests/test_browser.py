@@ -148,6 +148,14 @@ def test_editor_requests_changes_on_the_review_page(page, live_server, client, m
     assert article.status == Article.Status.CHANGES_REQUESTED
     assert [m.to for m in mailoutbox] == [[writer.email]]
 
+    page.get_by_role("link", name="History", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "History of “A story waiting for review”"
+    )
+    expect(page.get_by_role("row").filter(has_text="Request changes")).to_contain_text(
+        "Please check the grant figure."
+    )
+
 
 @pytest.mark.parametrize("page_name", ["home", "story", "tag", "search"])
 def test_reader_pages_have_no_accessibility_violations(page, live_server, story, page_name):

@@ -7,9 +7,9 @@ from django.contrib.admin import actions as admin_actions
 from django.core.cache import cache
 from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 
-from articles.editing import stories
+from articles.editing import stories, story_history
 from articles.editing.admin_guards import GuardedListMixin, search_words
 from articles.editing.admin_inlines import (
     BylineInline,
@@ -289,27 +289,10 @@ class ArticleAdmin(
             return "—"
         return f"{article.reading_minutes} min ({article.word_count:,} words)"
 
-    @admin.display(description="workflow history")
+    @admin.display(description="latest decisions")
     def history(self, article):
-        events = article.events.select_related("actor")
-        if not events:
-            return "No decisions yet."
-        return format_html(
-            "<ol class='story-history'>{}</ol>",
-            format_html_join(
-                "",
-                "<li><strong>{}</strong> · {} · {}{}</li>",
-                (
-                    (
-                        timezone.localtime(e.created_at).strftime("%d %b %Y %H:%M"),
-                        e.who,
-                        workflow.event_label(e),
-                        f" — {e.note}" if e.note else "",
-                    )
-                    for e in events
-                ),
-            ),
-        )
+        # The last few decisions only: the whole story of the story is on its History page.
+        return story_history.recent_history(article)
 
     def save_model(self, request, obj, form, change):
         if not change:

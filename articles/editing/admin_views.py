@@ -1,14 +1,15 @@
-"""The story admin's own pages: workflow buttons, revisions, tag suggestions, file import."""
+"""The story admin's own pages: workflow buttons, history and revisions, tag suggestions, import."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from articles.editing import revisions
+from articles.editing import revisions, story_history
 from articles.editing.admin_guards import without_nul
 from articles.editing.forms import StoryConfirmForm, StoryUploadForm
 from articles.editing.importers import import_story
@@ -17,6 +18,8 @@ from articles.moderation import workflow
 from articles.reader import story as story_page
 
 TAG_SUGGESTIONS = 20
+# Lines of a story's history on one page; a story edited for years has thousands.
+HISTORY_PAGE_SIZE = 50
 
 
 class ArticleAdminViews:
@@ -81,16 +84,31 @@ class ArticleAdminViews:
         return redirect("admin:articles_article_change", article.pk)
 
     def revisions_view(self, request, pk):
+        """The old list of revisions: they are in the story's one history now."""
         article = self.story_or_403(request, pk)
+        return redirect("admin:articles_article_history", article.pk)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """One timeline per story: decisions with their notes, saved versions, admin changes."""
+        if not (object_id.isascii() and object_id.isdigit()):
+            raise Http404
+        article = self.story_or_403(request, int(object_id))
+        entries = story_history.timeline(article)
+        page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("p"))
+        latest = max((e.revision.version for e in entries if e.revision is not None), default=None)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "original": article,
-            "title": f"Revisions of “{article}”",
-            "revisions": article.revisions.select_related("created_by"),
+            "title": f"History of “{article}”",
+            "page": page,
+            "page_range": page.paginator.get_elided_page_range(page.number),
+            "latest_version": latest,
             "can_restore": workflow.can_edit(request.user, article),
+            "can_edit": workflow.can_edit(request.user, article),
+            **(extra_context or {}),
         }
-        return TemplateResponse(request, "admin/articles/article/revisions.html", context)
+        return TemplateResponse(request, "admin/articles/article/object_history.html", context)
 
     def revision_view(self, request, pk, version):
         article = self.story_or_403(request, pk)

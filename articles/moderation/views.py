@@ -1,12 +1,14 @@
 """The review queues editors work from, and the review page per story.
 
 Thin views: they read, render and hand every decision to articles/moderation/workflow.py.
+They are admin pages (templates/moderation/base.html extends the admin's base), so they carry
+the admin site's own context: its header, user links and app list.
 """
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
@@ -21,6 +23,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from articles.editing import story_history
 from articles.models import Article, PreviewLink, PreviewLinkVisit, SchedulerRun
 from articles.moderation import quality, workflow
 from articles.moderation.forms import DecisionForm, PreviewLinkForm, ReviewerCommentForm
@@ -29,6 +32,13 @@ from articles.reader import story as story_page
 Status = Article.Status
 PREVIEW_SALT = "newsroom.preview-link"
 RECENTLY_PUBLISHED = 10
+
+
+def staff_page(request, template, title, context):
+    """Render a review screen inside the admin's frame."""
+    return render(
+        request, template, {**admin.site.each_context(request), "title": title, **context}
+    )
 
 
 def visible_stories(user):
@@ -83,9 +93,10 @@ def index(request):
     ]
     queues = [(key, title, list(items)) for key, title, items in queues]
     attach_change_requests([article for _, _, items in queues for article in items])
-    return render(
+    return staff_page(
         request,
         "moderation/index.html",
+        "Review queues",
         {
             "queues": queues,
             "last_run": SchedulerRun.objects.first(),
@@ -158,17 +169,16 @@ def decide(request, article, form) -> bool:
 
 
 def render_review(request, article, form, link_form=None):
-    return render(
+    return staff_page(
         request,
         "moderation/review.html",
+        article.headline,
         {
             "article": article,
             "form": form,
             "quality": quality.check_quality(article),
-            "history": [
-                (event, workflow.event_label(event))
-                for event in article.events.select_related("actor")
-            ],
+            # The latest decisions; the whole history is the admin's History page.
+            "recent_history": story_history.recent_history(article),
             "links": [
                 (link, request.build_absolute_uri(preview_link_url(link)) if link.is_active else "")
                 for link in article.preview_links.prefetch_related("visits")

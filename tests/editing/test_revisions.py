@@ -92,13 +92,32 @@ def test_only_someone_who_may_edit_can_restore(story, other_writer):
         revisions.revert(story.revisions.get(version=1), by=other_writer)
 
 
-def test_admin_lists_revisions_and_shows_a_readable_diff(client, editor, story):
+def test_old_revisions_address_leads_to_the_storys_history(client, editor, story):
+    client.force_login(editor)
+    response = client.get(reverse("admin:articles_article_revisions", args=[story.pk]))
+    assert response.status_code == 302
+    assert response.url == reverse("admin:articles_article_history", args=[story.pk])
+
+
+def test_old_revisions_address_still_refuses_another_writer(client, other_writer, story):
+    client.force_login(other_writer)
+    response = client.get(reverse("admin:articles_article_revisions", args=[story.pk]))
+    assert response.status_code == 403
+
+
+def test_admin_history_lists_revisions_and_shows_a_readable_diff(client, editor, story):
     edit(story, headline="The second headline", body="<p>New words.</p>")
     client.force_login(editor)
-    listing = client.get(reverse("admin:articles_article_revisions", args=[story.pk]))
-    assert "Version 2" in listing.content.decode()
+    listing = client.get(reverse("admin:articles_article_history", args=[story.pk]))
+    assert "Version 2 saved: Second" in visible_text(listing.content.decode())
     page = client.get(reverse("admin:articles_article_revision", args=[story.pk, 2]))
     assert "The <del>first</del><ins>second</ins> headline" in page.content.decode()
+
+
+def test_revision_page_leads_back_to_the_history(client, editor, story):
+    client.force_login(editor)
+    page = client.get(reverse("admin:articles_article_revision", args=[story.pk, 1]))
+    assert reverse("admin:articles_article_history", args=[story.pk]) in page.content.decode()
 
 
 def test_admin_restores_a_revision(client, editor, story):

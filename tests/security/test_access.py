@@ -220,8 +220,9 @@ ROUTES = {
     "admin/articles/article/<int:pk>/transition/<str:action>/": Rule(
         story_url("admin:articles_article_transition", lambda w: "publish"), **STORY_CHANGE
     ),
+    # The story's one history is its admin History page; this old address leads there.
     "admin/articles/article/<int:pk>/revisions/": Rule(
-        story_url("admin:articles_article_revisions"), **STORY_PAGE
+        story_url("admin:articles_article_revisions"), **STORY_PAGE, answer=302
     ),
     "admin/articles/article/<int:pk>/revisions/<int:version>/": Rule(
         story_url("admin:articles_article_revision", lambda w: 1), **STORY_PAGE
@@ -788,7 +789,7 @@ def test_review_decision_needs_the_csrf_token(w):
 def test_revision_restore_needs_the_csrf_token(w):
     url = reverse("admin:articles_article_revision_restore", args=[w.theirs.pk, 1])
     client, token = csrf_client(
-        w, "editor", reverse("admin:articles_article_revisions", args=[w.theirs.pk])
+        w, "editor", reverse("admin:articles_article_history", args=[w.theirs.pk])
     )
     assert client.post(url).status_code == 403
     assert w.theirs.revisions.count() == 1

@@ -675,7 +675,7 @@ def revised(hostile, editor):
 
 
 def test_revision_list_shows_the_story_as_text(editor_client, revised):
-    url = reverse("admin:articles_article_revisions", args=[revised.article.pk])
+    url = reverse("admin:articles_article_history", args=[revised.article.pk])
     content = get_page(editor_client, url)
     assert_shown_as_text(content, f"summary {revised.payload}")
 
@@ -842,7 +842,7 @@ def test_review_decision_message_shows_the_headline_as_text(editor_client, hosti
         follow=True,
     )
     content = response.content.decode()
-    [message] = lxml.html.document_fromstring(content).xpath("//div[contains(@class,'alert')]")
+    [message] = lxml.html.document_fromstring(content).xpath("//ul[@class='messagelist']/li")
     assert injected_markup(content) == []
     assert message.text_content() == f"Done: “{hostile.text['headline']}” is now unpublished."
 
@@ -877,7 +877,7 @@ def test_preview_link_message_shows_the_label_as_text(editor_client, hostile):
         follow=True,
     )
     content = response.content.decode()
-    [message] = lxml.html.document_fromstring(content).xpath("//div[contains(@class,'alert')]")
+    [message] = lxml.html.document_fromstring(content).xpath("//ul[@class='messagelist']/li")
     assert injected_markup(content) == []
     assert message.text_content().startswith(f"Preview link for {label} made")
 
