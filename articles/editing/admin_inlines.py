@@ -1,5 +1,7 @@
 """The story's parts in its admin form: bylines, sections, takeaways, credits, calls to action."""
 
+import json
+
 from adminsortable2.admin import (
     CustomInlineFormSet,
     SortableStackedInline,
@@ -7,6 +9,9 @@ from adminsortable2.admin import (
 )
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.serializers.json import DjangoJSONEncoder
+from django_prose_editor.widgets import AdminProseEditorWidget
 
 from articles.models import ArticleCallToAction, Byline, Credit, Section, Takeaway
 from articles.moderation import workflow
@@ -31,6 +36,26 @@ class RowAutocompleteSelect(AutocompleteSelect):
             for index, pk in enumerate(selected)
         ]
         return [(None, options, 0)]
+
+
+class SectionBodyEditor(AdminProseEditorWidget):
+    """The rich-text editor of a section's body, its settings serialised once per page.
+
+    The editor reads its settings from an attribute of each row's text area. The library
+    works them out and serialises them again for every row, the same each time; every row's
+    widget is a copy of this one, so they share the string made here.
+    """
+
+    def __init__(self, *, attrs, config, preset):
+        super().__init__(attrs=attrs, config=config, preset=preset)
+        self.settings_json = json.dumps(
+            self.get_config(), separators=(",", ":"), cls=DjangoJSONEncoder
+        )
+
+    def get_context(self, name, value, attrs):
+        context = forms.Textarea.get_context(self, name, value, attrs)
+        context["widget"]["attrs"][f"data-django-prose-editor-{self.preset}"] = self.settings_json
+        return context
 
 
 class RowObjectsFormSet(CustomInlineFormSet):
@@ -93,8 +118,16 @@ class AutocompleteRowsMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class BylineForm(StoryPartForm):
+    class Meta:
+        error_messages = {
+            NON_FIELD_ERRORS: {"unique_together": "This author already has a byline on this story."}
+        }
+
+
 class BylineInline(StoryPartInline, AutocompleteRowsMixin, SortableTabularInline):
     model = Byline
+    form = BylineForm
     autocomplete_fields = ["author"]
     # No minimum: a first draft or an imported story saves without one. The quality gate
     # (quality.check_quality) warns at submit and publish.
@@ -105,12 +138,26 @@ class BylineInline(StoryPartInline, AutocompleteRowsMixin, SortableTabularInline
 class SectionInline(StoryPartInline, SortableStackedInline):
     model = Section
     # The anchor is made from the heading and kept: it is there for the rare hand fix,
-    # folded away so it does not look like one more thing to fill in.
+    # folded away so it does not look like one more thing to fill in. The row template
+    # draws these fields by name: a field added here must be added there too.
     fieldsets = [
         (None, {"fields": ["heading", "body", "position"]}),
         ("Anchor", {"fields": ["anchor"], "classes": ["collapse"]}),
     ]
+    template = "admin/articles/article/rows/sections.html"
     verbose_name_plural = "Sections — the first one without a heading is the intro"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "body":
+            library_widget = field.widget
+            field.widget = SectionBodyEditor(
+                attrs=library_widget.attrs,
+                config=library_widget.config,
+                preset=library_widget.preset,
+            )
+            field.widget.is_required = library_widget.is_required
+        return field
 
 
 class TakeawayInline(StoryPartInline, SortableTabularInline):

@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.db import connection
@@ -126,12 +127,12 @@ def test_checklist_is_checked_again_on_each_load(editor_client):
     assert "no key takeaways" not in editor_client.get(change_url(article)).content.decode()
 
 
-def test_side_panel_links_to_review_revisions_and_preview(editor_client):
+def test_side_panel_links_to_review_history_and_preview(editor_client):
     article = make_article(status=Status.DRAFT, published_at=None)
     html = editor_client.get(change_url(article)).content.decode()
     side = html.split('aria-label="About this story"')[1]
     assert reverse("review:story", args=[article.pk]) in side
-    assert reverse("admin:articles_article_revisions", args=[article.pk]) in side
+    assert reverse("admin:articles_article_history", args=[article.pk]) in side
     assert article.get_absolute_url() in side
 
 
@@ -255,3 +256,104 @@ def test_the_edit_page_queries_do_not_grow_with_the_story(
     with django_assert_max_num_queries(len(few)):
         response = editor_client.get(change_url(long))
     assert response.status_code == 200
+
+
+def section_row(html, row_id):
+    """The markup of one section row of the edit page, "0" for the first, "empty" for the new."""
+    start = html.index(f'id="sections-{row_id}"')
+    return html[start : html.index("data-story-insert", start)]
+
+
+def test_each_section_row_labels_its_heading_body_and_anchor(editor_client):
+    article = make_article(status=Status.DRAFT, published_at=None, sections=2)
+    row = section_row(editor_client.get(change_url(article)).content.decode(), "1")
+    for name, label in [("heading", "Heading"), ("body", "Body"), ("anchor", "Anchor")]:
+        assert f'<label for="id_sections-1-{name}">{label}:</label>' in row
+
+
+def test_a_section_heading_says_how_to_write_the_intro(editor_client):
+    article = make_article(status=Status.DRAFT, published_at=None, sections=1)
+    row = section_row(editor_client.get(change_url(article)).content.decode(), "0")
+    help_text = re.search(
+        r'<div class="help" id="id_sections-0-heading_helptext"><div>(.*?)</div>', row
+    )
+    assert help_text.group(1).startswith("Leave empty for the intro")
+    assert 'aria-describedby="id_sections-0-heading_helptext"' in row
+
+
+def test_a_section_position_is_hidden_and_has_no_label(editor_client):
+    article = make_article(status=Status.DRAFT, published_at=None, sections=1)
+    row = section_row(editor_client.get(change_url(article)).content.decode(), "0")
+    assert re.search(
+        r'<input type="hidden" name="sections-0-position" value="\d+" class="_reorder_"', row
+    )
+    assert 'for="id_sections-0-position"' not in row
+
+
+def test_a_saved_section_can_be_deleted_and_a_new_one_cannot(editor_client):
+    article = make_article(status=Status.DRAFT, published_at=None, sections=1)
+    html = editor_client.get(change_url(article)).content.decode()
+    assert '<label class="vCheckboxLabel inline" for="id_sections-0-DELETE">Delete</label>' in (
+        section_row(html, "0")
+    )
+    assert "DELETE" not in section_row(html, "empty")
+
+
+def test_a_new_section_row_has_the_fields_of_a_saved_one(editor_client):
+    article = make_article(status=Status.DRAFT, published_at=None, sections=1)
+    row = section_row(editor_client.get(change_url(article)).content.decode(), "empty")
+    for name in ["heading", "body", "position", "anchor"]:
+        assert f'name="sections-__prefix__-{name}"' in row
+    assert ">Anchor</h4>" in row
+
+
+def test_every_section_body_opens_the_editor_with_the_librarys_settings(editor_client):
+    from django.contrib.admin.widgets import AdminTextareaWidget
+
+    from articles.models import Section
+
+    library = Section._meta.get_field("body").formfield(widget=AdminTextareaWidget).widget
+    attribute = f"data-django-prose-editor-{library.preset}"
+    expected = library.get_context("body", "", {})["widget"]["attrs"][attribute]
+    article = make_article(status=Status.DRAFT, published_at=None, sections=3)
+    html = editor_client.get(change_url(article)).content.decode()
+    settings = re.findall(rf'<textarea name="sections-[^"]+-body"[^>]* {attribute}="([^"]*)"', html)
+    assert len(settings) == 4  # three sections and the new row "Add section" copies
+    assert {unescape(each) for each in settings} == {expected}
+
+
+def test_a_refused_anchor_shows_its_error_in_its_row(editor_client):
+    from tests.editing.test_admin import form_data
+
+    article = make_article(status=Status.DRAFT, published_at=None, sections=1)
+    data = form_data(editor_client, article) | {"sections-0-anchor": "not an anchor!"}
+    html = editor_client.post(change_url(article), data).content.decode()
+    row = section_row(html, "0")
+    anchor = row[row.index('class="form-row field-anchor"') :]
+    assert re.match(r'class="form-row field-anchor">\s*<div class="flex-container errors">', anchor)
+    assert "Enter a valid “slug”" in anchor
+
+
+@pytest.mark.parametrize("body", ["<p>Rates &amp; rents</p>", "", None])
+def test_a_section_body_is_drawn_as_the_editors_own_widget_draws_it(body):
+    from django.contrib.admin.widgets import AdminTextareaWidget
+
+    from articles.editing.admin_inlines import SectionBodyEditor
+    from articles.models import Section
+
+    library = Section._meta.get_field("body").formfield(widget=AdminTextareaWidget).widget
+    drawn = SectionBodyEditor(attrs=library.attrs, config=library.config, preset=library.preset)
+    attrs = {"id": "id_sections-0-body"}
+    assert drawn.render("sections-0-body", body, attrs) == library.render(
+        "sections-0-body", body, attrs
+    )
+
+
+def test_a_writer_sees_the_sections_of_a_submitted_story_without_fields_to_change(client, writer):
+    submitted = make_article(status=Status.IN_REVIEW, published_at=None, created_by=writer)
+    heading = submitted.sections.exclude(heading="").first().heading
+    client.force_login(writer)
+    html = client.get(change_url(submitted)).content.decode()
+    row = html[html.index('id="sections-group"') :]
+    assert 'name="sections-0-heading"' not in row
+    assert f'<div class="readonly">{heading}</div>' in row
