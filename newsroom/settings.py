@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from django_prose_editor.config import html_tags
+from js_asset import static_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -216,6 +218,16 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# The section editor's own Tiptap extensions: the "Picture" and "Link to a story" buttons,
+# and paste cleaning. They make only tags the allow-list already has.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("js/prose-library.js")],
+        "extensions": {"LibraryPicture": html_tags([]), "StoryLink": html_tags([])},
+    },
+    # Word's and Google Docs' formatting turned into tags before the editor reads a paste.
+    {"js": [static_lazy("js/prose-paste.js")], "extensions": {"CleanPaste": html_tags([])}},
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

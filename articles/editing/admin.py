@@ -22,6 +22,7 @@ from articles.editing.admin_stale_saves import StaleSaveMixin
 from articles.editing.admin_views import ArticleAdminViews
 from articles.editing.autosave import AutosaveAdminMixin
 from articles.editing.forms import ArticleAdminForm
+from articles.editing.link_chooser import LinkChooserAdminMixin
 from articles.editing.live_preview import LivePreviewAdminMixin
 from articles.models import EDIT_ANY, Article, Byline, Notice
 from articles.moderation import quality, workflow
@@ -85,7 +86,12 @@ def offers_notice(obj) -> bool:
 
 @admin.register(Article)
 class ArticleAdmin(
-    LivePreviewAdminMixin, ArticleAdminViews, AutosaveAdminMixin, StaleSaveMixin, SortableAdmin
+    LinkChooserAdminMixin,
+    LivePreviewAdminMixin,
+    ArticleAdminViews,
+    AutosaveAdminMixin,
+    StaleSaveMixin,
+    SortableAdmin,
 ):
     form = ArticleAdminForm
     inlines = [BylineInline, SectionInline, TakeawayInline, CreditInline, CallToActionInline]

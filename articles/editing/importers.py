@@ -13,6 +13,7 @@ from articles.editing.story_format import (
     StoryFormatError,
 )
 from articles.models import Article, Author, CallToAction, Desk, unique_slug
+from articles.models.text import add_picture_sizes
 
 
 def find_or_create_call_to_action(parsed: ParsedCallToAction) -> CallToAction:
@@ -73,7 +74,9 @@ def story_parts(story: ParsedStory, *, bylines_now: list[int]) -> stories.StoryP
         bylines = bylines_now
     return stories.StoryParts(
         sections=[
-            stories.SectionPart(heading=section.heading, body=blocks_html(section.paragraphs))
+            stories.SectionPart(
+                heading=section.heading, body=add_picture_sizes(blocks_html(section.paragraphs))
+            )
             for section in story.sections
         ],
         takeaways=list(story.takeaways),
@@ -97,7 +100,7 @@ def import_story(story: ParsedStory, *, update=False, by=None) -> Article:
     bylines_now = list(article.bylines.values_list("author_id", flat=True)) if article else []
     article = article or Article(slug=story.slug, created_by=by)
     article.headline = story.headline
-    article.closing = blocks_html(story.closing)
+    article.closing = add_picture_sizes(blocks_html(story.closing))
     apply_details(article, story.details)
     parts = story_parts(story, bylines_now=bylines_now)
     stories.save_story(article, parts, by=by, summary="Imported from a story file")

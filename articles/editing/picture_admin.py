@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.urls import path, reverse
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from articles.editing.admin_guards import GuardedListMixin, search_words
 from articles.editing.images import make_thumbnail
@@ -31,6 +31,13 @@ class PictureForm(forms.ModelForm):
             "focus_x": forms.NumberInput(attrs={"min": 0, "max": 100}),
             "focus_y": forms.NumberInput(attrs={"min": 0, "max": 100}),
         }
+
+
+class UploadPictureForm(PictureForm):
+    """A new picture added from the section editor's chooser: the file and its words."""
+
+    class Meta(PictureForm.Meta):
+        fields = ["image", "alt", "caption", "credit"]
 
 
 @admin.register(Picture)
@@ -67,8 +74,10 @@ class PictureAdmin(GuardedListMixin, admin.ModelAdmin):
 
     def get_urls(self):
         choose = self.admin_site.admin_view(require_safe(self.choose_view))
+        upload = self.admin_site.admin_view(require_POST(self.upload_view))
         return [
             path("choose/", choose, name="articles_picture_choose"),
+            path("upload/", upload, name="articles_picture_upload"),
             *super().get_urls(),
         ]
 
@@ -100,8 +109,22 @@ class PictureAdmin(GuardedListMixin, admin.ModelAdmin):
         pictures = self.get_queryset(request).search(search_words(request.GET.get("q", "")))
         return JsonResponse({"results": [chooser_entry(p) for p in pictures[:CHOOSER_LIMIT]]})
 
+    def upload_view(self, request):
+        """Add a picture to the library from the chooser; answer with it, or the form's errors."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = UploadPictureForm(request.POST, request.FILES)
+        if not form.is_valid():
+            errors = {name: list(messages) for name, messages in form.errors.items()}
+            return JsonResponse({"errors": errors}, status=400)
+        picture = form.save(commit=False)
+        picture.uploaded_by = request.user
+        picture.save()
+        make_thumbnail(picture)
+        return JsonResponse(chooser_entry(picture), status=201)
+
     # The library is shared by everyone who writes stories; deleting is for editors, and
-    # only for a picture no story uses (its file is the story's hero image).
+    # only for a picture no story uses (its file is a story's hero image or in its text).
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(USE_LIBRARY)
 
@@ -147,6 +170,7 @@ def chooser_entry(picture: Picture) -> dict:
         "focus_x": picture.focus_x,
         "focus_y": picture.focus_y,
         "image": picture.image.name,
+        "url": picture.image.url,
         "width": picture.width,
         "height": picture.height,
         "story_count": getattr(picture, "story_count", None),

@@ -1,7 +1,9 @@
 """Rich text as lines of Markdown, for the story format, and back.
 
-One block a line: a paragraph, a list item (`- ` or `1. `), a quoted paragraph (`> `) or a
-subheading inside a section (`### ` or `#### `, Markdown's marks for <h3> and <h4>).
+One block a line: a paragraph, a list item (`- ` or `1. `), a quoted paragraph (`> `), a
+subheading inside a section (`### ` or `#### `, Markdown's marks for <h3> and <h4>) or a
+library picture as Markdown writes an image: `![alt text](/media/stories/… "Caption")`, its
+caption plain text (bold or a link inside a caption is not kept).
 Inside a line, **bold**, *italic* and [links](https://…); a line ending in a backslash
 continues on the next one after a line break (CommonMark's hard break). markdown-it-py reads
 the Markdown, with only those rules on, so HTML typed into a story file stays text; what
@@ -11,6 +13,7 @@ it makes is sanitised again on save like anything typed in the admin.
 import re
 from html.parser import HTMLParser
 
+from django.utils.html import escape
 from markdown_it import MarkdownIt
 
 from articles.editing.validators import is_safe_link
@@ -19,6 +22,12 @@ BULLET_ITEM = re.compile(r"^[-*]\s+(?P<text>\S.*)$", re.DOTALL)
 ORDERED_ITEM = re.compile(r"^(?P<number>\d{1,9})[.)]\s+(?P<text>\S.*)$", re.DOTALL)
 QUOTE_LINE = re.compile(r"^>\s*(?P<text>\S.*)$", re.DOTALL)
 SUBHEADING = re.compile(r"^(?P<marks>#{3,4})\s+(?P<text>\S.*)$", re.DOTALL)
+# ![alt](/address "caption"): a backslash escapes "]" in the alt text and '"' in the caption.
+FIGURE_LINE = re.compile(
+    r'^!\[(?P<alt>(?:[^\\\]]|\\.)*)\]\((?P<src>/[^\s()"<>]+)'
+    r'(?:\s+"(?P<caption>(?:[^\\"]|\\.)*)")?\)$',
+    re.DOTALL,
+)
 # Characters that mean something to the rules above (entities and HTML are off).
 MARKDOWN_SPECIAL = re.compile(r"([\\*_\[\]])")
 
@@ -34,6 +43,8 @@ def inline_html(text: str) -> str:
 
 
 def line_kind(line: str) -> tuple[str, re.Match | None]:
+    if match := FIGURE_LINE.match(line):
+        return "figure", match
     if match := SUBHEADING.match(line):
         return f"h{len(match['marks'])}", match
     for kind, pattern in (("ul", BULLET_ITEM), ("ol", ORDERED_ITEM), ("blockquote", QUOTE_LINE)):
@@ -56,6 +67,9 @@ def blocks_html(lines: list[str]) -> str:
         if kind in {"h3", "h4"}:
             html.append(f"<{kind}>{inline_html(match['text'])}</{kind}>")
             continue
+        if kind == "figure":
+            html.append(figure_html(match))
+            continue
         if open_kind is None:
             start = match["number"] if kind == "ol" else "1"
             html.append(f'<ol start="{int(start)}">' if int(start) != 1 else f"<{kind}>")
@@ -67,6 +81,50 @@ def blocks_html(lines: list[str]) -> str:
     return "".join(html)
 
 
+def unescape_marks(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL)
+
+
+def figure_html(match: re.Match) -> str:
+    """Return the <figure> of a picture line; its size is the library's (text.add_picture_sizes)."""
+    image = f'<img src="{escape(match["src"])}" alt="{escape(unescape_marks(match["alt"]))}">'
+    caption = unescape_marks(match["caption"] or "").strip()
+    caption = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
+    return f'<figure class="figure">{image}{caption}</figure>'
+
+
+def figure_line(figure) -> str | None:
+    """Return a <figure> as a picture line, or None when it holds no picture."""
+    images = [node for node in descendants(figure) if node.tag == "img"]
+    if not images or not images[0].attrs.get("src"):
+        return None
+    captions = [node for node in descendants(figure) if node.tag == "figcaption"]
+    alt = " ".join((images[0].attrs.get("alt") or "").split())
+    caption = " ".join(text_of(captions[0]).split()) if captions else ""
+    line = f"![{backslash(alt, ']')}]({images[0].attrs['src']}"
+    if caption:
+        line += f' "{backslash(caption, '"')}"'
+    return line + ")"
+
+
+def backslash(text: str, special: str) -> str:
+    """Escape the backslashes and this one special character with a backslash."""
+    return text.replace("\\", "\\\\").replace(special, "\\" + special)
+
+
+def descendants(element):
+    for child in element.children:
+        if not isinstance(child, str):
+            yield child
+            yield from descendants(child)
+
+
+def text_of(element) -> str:
+    return "".join(
+        child if isinstance(child, str) else text_of(child) for child in element.children
+    )
+
+
 class Element:
     def __init__(self, tag: str, attrs: dict):
         self.tag, self.attrs, self.children = tag, attrs, []
@@ -75,7 +133,7 @@ class Element:
 class _TreeBuilder(HTMLParser):
     """Stored rich text is sanitised to a small allow-list, so a plain tree is enough."""
 
-    VOID = {"br"}
+    VOID = {"br", "img"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -112,7 +170,8 @@ def html_blocks(html: str) -> list[str]:
         loose.clear()
 
     for node in builder.root.children:
-        if isinstance(node, str) or node.tag not in {"p", "h3", "h4", "ul", "ol", "blockquote"}:
+        blocks = {"p", "h3", "h4", "ul", "ol", "blockquote", "figure"}
+        if isinstance(node, str) or node.tag not in blocks:
             loose.append(node)
             continue
         flush()
@@ -122,6 +181,9 @@ def html_blocks(html: str) -> list[str]:
         elif node.tag in {"h3", "h4"}:
             if text := inline_markdown(node.children).strip():
                 lines.append(f"{'#' * int(node.tag[1])} {text}")
+        elif node.tag == "figure":
+            if line := figure_line(node):
+                lines.append(line)
         elif node.tag == "blockquote":
             lines.extend(f"> {text}" for text in item_texts(node, "p"))
         else:

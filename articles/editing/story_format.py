@@ -8,6 +8,7 @@ The format (see articles/operations/demo_stories/ for examples, and the README f
     One paragraph or one heading a line; paragraphs before the first heading are the intro.
     A Heading Is a Short Line That Does Not End Like a Sentence
     Text may have **bold**, *italic* and [links](https://…); - and 1. lines are lists, > quotes.
+    ![Alt text of a library picture](/media/stories/… "Its caption, optional")
     Key Takeaways
     1. Numbered takeaways follow that heading.
     A closing paragraph.
@@ -27,9 +28,17 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.utils.text import slugify
 
-from articles.editing.richtext import BULLET_ITEM, ORDERED_ITEM, QUOTE_LINE, SUBHEADING
+from articles.editing.richtext import (
+    BULLET_ITEM,
+    FIGURE_LINE,
+    ORDERED_ITEM,
+    QUOTE_LINE,
+    SUBHEADING,
+    unescape_marks,
+)
 from articles.editing.validators import validate_button_label, validate_link_url
 from articles.models import ArticleCallToAction
+from articles.models.text import library_sources
 
 MAX_STORY_BYTES = 512 * 1024
 MAX_HEADING_WORDS = 12
@@ -163,7 +172,7 @@ def is_heading(line: str) -> bool:
 
 def is_block_line(line: str) -> bool:
     """Whether a body line is a list item, a quote or a subheading: never a section heading."""
-    blocks = (BULLET_ITEM, ORDERED_ITEM, QUOTE_LINE, SUBHEADING)
+    blocks = (BULLET_ITEM, ORDERED_ITEM, QUOTE_LINE, SUBHEADING, FIGURE_LINE)
     return any(pattern.match(line) for pattern in blocks)
 
 
@@ -240,6 +249,8 @@ def parse_line(story: ParsedStory, part: str, number: int, line: str, *, marked:
                 f"line {number}: “Key Takeaways” must be followed by numbered items (1. …)"
             )
         part = "closing"
+    if figure := FIGURE_LINE.match(line):
+        check_library_picture(figure, number=number)
     if part == "closing":
         story.closing.append(line)
     else:
@@ -296,6 +307,19 @@ def check_stored_picture(name: str, *, key: str, number: int) -> None:
         raise StoryFormatError(
             f"line {number}: “{key}” names no picture stored on this site (“{name}”); "
             "upload the picture in the admin, then give the name export_article writes"
+        )
+
+
+def check_library_picture(figure: re.Match, *, number: int) -> None:
+    """Refuse a picture line without alt text or whose picture is not in the library."""
+    if not unescape_marks(figure["alt"]).strip():
+        raise StoryFormatError(
+            f"line {number}: a picture needs alt text, what it shows: ![A crowd outside](…)"
+        )
+    if figure["src"] not in library_sources([figure["src"]]):
+        raise StoryFormatError(
+            f"line {number}: “{figure['src']}” is no picture in the library; add it there, "
+            "then give the address export_article writes"
         )
 
 

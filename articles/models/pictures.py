@@ -3,12 +3,13 @@
 from django.core.files.storage import default_storage
 from django.core.validators import FileExtensionValidator, MaxValueValidator
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from articles.editing.uploads import stored_name
 from articles.editing.validators import validate_image_upload
+from articles.models.parts import Section
 from articles.models.story import Article
 
 
@@ -20,13 +21,33 @@ def picture_image_path(picture, filename: str) -> str:
     return stored_name(picture.image, filename)
 
 
+def uses_picture(name, url) -> Q:
+    """Stories whose hero is the picture, or whose sections or closing show it (by address)."""
+    sections = Section.objects.filter(body__contains=url).values("article")
+    return Q(hero_image=name) | Q(closing__contains=url) | Q(pk__in=sections)
+
+
 class PictureQuerySet(models.QuerySet):
     def with_story_count(self):
-        """Annotate `story_count`: how many stories (the trash too) have this as their hero."""
+        """Annotate `story_count`: how many stories (the trash too) use this picture, as their
+        hero or inside their text."""
+
+        def address(image):
+            return Concat(Value(default_storage.base_url), image, output_field=CharField())
+
+        sections = Section.objects.filter(
+            body__contains=address(OuterRef(OuterRef("image")))
+        ).values("article")
         stories = (
-            Article.objects.filter(hero_image=OuterRef("image"))
+            Article.objects.filter(
+                Q(hero_image=OuterRef("image"))
+                | Q(closing__contains=address(OuterRef("image")))
+                | Q(pk__in=sections)
+            )
             .order_by()
-            .values("hero_image")
+            # One group of every matching story, whatever it matched on: one count.
+            .annotate(one=Value(1))
+            .values("one")
             .annotate(total=Count("pk"))
             .values("total")
         )
@@ -106,5 +127,5 @@ class Picture(models.Model):
         return default_storage.url(self.thumbnail) if self.thumbnail else self.image.url
 
     def stories(self):
-        """Return the stories (the trash too) whose hero image is this picture."""
-        return Article.objects.filter(hero_image=self.image.name)
+        """Return the stories (the trash too) that use this picture: as hero or in their text."""
+        return Article.objects.filter(uses_picture(self.image.name, self.image.url)).distinct()

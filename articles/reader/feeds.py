@@ -1,5 +1,6 @@
 """RSS 2.0 and Atom 1.0 feeds of published stories: the whole site, a desk, a tag, an author."""
 
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -26,19 +27,31 @@ def story_guid(article: Article) -> str:
     return f"tag:{host},{GUID_YEAR}:story:{article.pk}"
 
 
+# A path on this site in stored rich text: a story link (/stories/…) or a picture (/media/…).
+SITE_ADDRESS = re.compile(r'(?P<attribute>\s(?:href|src)=")(?P<path>/(?![/\\])[^"]*)"')
+
+
+def absolute_addresses(html: str) -> str:
+    """Make the site's own links and pictures full addresses: a feed reader is elsewhere."""
+    return SITE_ADDRESS.sub(
+        lambda match: f'{match["attribute"]}{settings.SITE_URL}{match["path"]}"', html
+    )
+
+
 def story_html(article: Article) -> str:
-    """Return the whole story as HTML (the stored rich text was sanitised on save)."""
+    """Return the whole story as HTML (the stored rich text was sanitised on save), with
+    full addresses for the site's own links and pictures."""
     parts = []
     for section in article.sections.all():
         if section.heading:
             parts.append(format_html("<h2>{}</h2>", section.heading))
         # Section bodies and the closing were sanitised to the allow-list when saved.
-        parts.append(mark_safe(section.body))  # nosec B308 B703
+        parts.append(mark_safe(absolute_addresses(section.body)))  # nosec B308 B703
     takeaways = article.takeaways.all()
     if takeaways:
         items = format_html_join("", "<li>{}</li>", ((t.text,) for t in takeaways))
         parts.append(format_html("<h2>Key takeaways</h2><ol>{}</ol>", items))
-    parts.append(mark_safe(article.closing))  # nosec B308 B703
+    parts.append(mark_safe(absolute_addresses(article.closing)))  # nosec B308 B703
     return "".join(parts)
 
 

@@ -14,6 +14,8 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from articles.models.text import pictures_in
+
 # Google shows at most this much of a NewsArticle headline.
 MAX_HEADLINE = 110
 DESCRIPTION_WORDS = 30
@@ -102,6 +104,22 @@ def story_metadata(request, article, parts: dict) -> dict:
     }
 
 
+# Google reads several pictures of a story; a handful is plenty.
+MAX_STORY_PICTURES = 5
+
+
+def story_pictures(request, article, parts, *, skip: str) -> list[str]:
+    """Return the full addresses of the library pictures in the story's text, each once."""
+    bodies = [section.body for section in parts.get("sections", [])] + [article.closing]
+    addresses = []
+    for body in bodies:
+        for picture in pictures_in(body):
+            address = absolute(request, picture.get("src") or "")
+            if picture.get("src") and address != skip and address not in addresses:
+                addresses.append(address)
+    return addresses[:MAX_STORY_PICTURES]
+
+
 def news_article(request, article, parts, url, description, image) -> dict:
     data = {
         "@type": "NewsArticle",
@@ -112,7 +130,7 @@ def news_article(request, article, parts, url, description, image) -> dict:
         "description": description,
         "inLanguage": "en-GB",
         "wordCount": article.word_count,
-        "image": [image["url"]],
+        "image": [image["url"], *story_pictures(request, article, parts, skip=image["url"])],
         # A story without a byline is the newsroom's own: schema.org wants an author.
         "author": [
             {

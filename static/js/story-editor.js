@@ -32,8 +32,19 @@
     return heading && heading.value.trim() ? `${title}, “${heading.value.trim()}”` : title;
   }
 
+  // A table row's error about the row as a whole is drawn as a table row of its own, just
+  // above it: it goes where its row goes, or it would name the wrong row after a move.
+  const errorsOfRow = new Map();
+
+  function keepErrorsWithTheirRows() {
+    errorsOfRow.forEach((errors, row) => {
+      if (row.previousElementSibling !== errors) row.before(errors);
+    });
+  }
+
   // Give every row its position (1, 2, 3 … in page order), as the library does after a drag.
   function renumber(group) {
+    keepErrorsWithTheirRows();
     rowsOf(group).forEach((row, index) => {
       const order = row.querySelector("input._reorder_");
       if (order) order.value = String(index + 1);
@@ -171,6 +182,9 @@
       new MutationObserver(nameDrawnFields).observe(form, { childList: true, subtree: true });
       nameDrawnFields();
     }
+    document.querySelectorAll(".story-rows .row-form-errors").forEach((errors) => {
+      errorsOfRow.set(errors.nextElementSibling, errors);
+    });
     document.querySelectorAll(".story-rows").forEach(relabel);
     document.querySelectorAll(".story-editor textarea").forEach(grow);
     // A save refused for a field inside a folded panel must show why.

@@ -8,23 +8,14 @@ from articles.editing.importers import import_story
 from articles.editing.story_format import parse_story
 from articles.models import Article
 from articles.moderation import workflow
-from tests.conftest import CHROMIUM
 from tests.factories import make_article, make_author, make_user
 from tests.test_browser import (  # noqa: F401 (fixtures)
     fail_fast,
     log_in,
     no_content_security_policy_violations,
+    pytestmark,
     staff_screen_passes_axe,
 )
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not CHROMIUM,
-        reason="Chromium not found: browser tests skipped (apt-get install -y chromium)",
-    ),
-]
 
 Status = Article.Status
 
@@ -220,3 +211,98 @@ def test_writers_queue_with_a_change_request_passes_axe(page, live_server, clien
     page.goto(live_server.url + reverse("review:index"))
     expect(page.get_by_text("Name the second source.").first).to_be_visible()
     staff_screen_passes_axe(page, "body")
+
+
+def test_a_rows_error_moves_with_the_row(page, live_server, client):
+    ana, ben = make_author(name="Ana Ruiz"), make_author(name="Ben Okafor")
+    article = make_article(status=Status.DRAFT, published_at=None, authors=[ana, ben])
+    log_in(page, live_server, client, make_user("edgar", groups=["Editor"]))
+    page.goto(change_url(live_server, article))
+    page.locator("#bylines-1 .select2-selection").click()
+    page.locator(".select2-container--open .select2-search__field").fill("Ana")
+    page.get_by_role("option", name="Ana Ruiz").click()
+    page.get_by_role("button", name="Save and continue editing").click()
+    error = page.locator("#bylines-group .row-form-errors")
+    expect(error).to_contain_text("This author already has a byline on this story.")
+
+    page.get_by_role("button", name="Move up: Byline 2").click()
+    first_two = page.locator("#bylines-group tbody > tr")
+    expect(first_two.nth(0)).to_have_class("row-form-errors")
+    expect(first_two.nth(1)).to_have_id("bylines-1")
+
+
+GOOGLE_DOCS_CLIPBOARD = (
+    '<meta charset="utf-8"><b style="font-weight:normal;" id="docs-internal-guid-1a2b">'
+    '<h1 dir="ltr"><span style="font-size:20pt">Council votes</span></h1>'
+    '<p dir="ltr" style="line-height:1.38"><span style="font-size:11pt;font-family:Arial">'
+    'Residents <span style="font-style:italic">welcomed</span> it.</span></p>'
+    "<table><tr><td>Votes</td><td>7</td></tr></table></b>"
+)
+
+
+WORD_CLIPBOARD = (
+    '<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><style>'
+    "p.MsoNormal { margin: 0cm; font-family: Calibri }</style></head><body>"
+    '<p class="MsoNormal"><b>Residents</b> <span style="font-style:italic">welcomed</span>'
+    ' it.<o:p></o:p></p><h2 class="MsoHeading2">Votes 7</h2></body></html>'
+)
+
+
+def paste_into_the_first_section(page, clipboard_html):
+    body = page.locator("#sections-0 [contenteditable='true']")
+    body.click()
+    page.keyboard.press("Control+A")
+    body.evaluate(
+        """(editor, html) => {
+            const clipboard = new DataTransfer();
+            clipboard.setData("text/html", html);
+            clipboard.setData("text/plain", editor.textContent);
+            editor.dispatchEvent(new ClipboardEvent("paste", { clipboardData: clipboard }));
+        }""",
+        clipboard_html,
+    )
+    expect(body).to_contain_text("welcomed")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.get_by_text("was changed successfully")).to_be_visible()
+
+
+def test_text_pasted_from_word_keeps_its_words_and_loses_its_styling(page, live_server, client):
+    article = make_article(status=Status.DRAFT, published_at=None, sections=1)
+    log_in(page, live_server, client, make_user("edgar", groups=["Editor"]))
+    page.goto(change_url(live_server, article))
+    paste_into_the_first_section(page, WORD_CLIPBOARD)
+
+    assert article.sections.get().body == (
+        "<p><strong>Residents</strong> <em>welcomed</em> it.</p><h3>Votes 7</h3>"
+    )
+
+
+def test_text_pasted_from_google_docs_keeps_its_words_and_loses_its_styling(
+    page, live_server, client
+):
+    article = make_article(status=Status.DRAFT, published_at=None, sections=1)
+    log_in(page, live_server, client, make_user("edgar", groups=["Editor"]))
+    page.goto(change_url(live_server, article))
+    paste_into_the_first_section(page, GOOGLE_DOCS_CLIPBOARD)
+
+    saved = article.sections.get().body
+    assert "<h3>Council votes</h3>" in saved  # a document's title becomes a subheading
+    assert "<p>Residents <em>welcomed</em> it.</p>" in saved  # not bold, still in italics
+    assert "Votes 7" in saved  # a table's cells stay apart as words
+    for leftover in ("style=", "<span", "<table", "<h1", "docs-internal"):
+        assert leftover not in saved
+
+
+def test_a_missing_space_after_a_full_stop_does_not_make_a_link(page, live_server, client):
+    article = make_article(status=Status.DRAFT, published_at=None, sections=1)
+    log_in(page, live_server, client, make_user("edgar", groups=["Editor"]))
+    page.goto(change_url(live_server, article))
+    page.locator("#sections-0 [contenteditable='true']").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(" The council met to vote.Read the minutes online. ")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.get_by_text("was changed successfully")).to_be_visible()
+
+    body = article.sections.get().body
+    assert "vote.Read the minutes" in body
+    assert "<a " not in body

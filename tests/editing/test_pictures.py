@@ -147,7 +147,7 @@ def test_grid_tells_how_many_stories_use_each_picture(editor_client):
     assert "The harbour Used in 3 stories" in text
 
 
-def test_usage_counts_only_stories_whose_hero_is_the_picture():
+def test_usage_counts_stories_whose_hero_is_the_picture():
     used = make_picture(alt="Used")
     make_picture(alt="Unused")
     story = make_article()
@@ -226,6 +226,7 @@ def test_chooser_answers_staff_with_the_pictures(editor_client):
             "focus_x": 50,
             "focus_y": 50,
             "image": picture.image.name,
+            "url": picture.image.url,
             "width": 800,
             "height": 500,
             "story_count": 0,
@@ -306,3 +307,61 @@ def test_chooser_widget_choice_is_a_library_picture():
 
     assert not form.is_valid()
     assert "hero_picture" in form.errors
+
+
+def section_figure(picture) -> str:
+    return f'<figure class="figure"><img src="{picture.image.url}" alt="{picture.alt}"></figure>'
+
+
+def test_usage_counts_stories_that_show_the_picture_in_a_section():
+    used = make_picture(alt="Used")
+    make_picture(alt="Unused")
+    story = make_article(sections=1)
+    story.sections.update(body="<p>Before.</p>" + section_figure(used))
+    hero_too = make_article(sections=1)
+    use_picture_as_hero(hero_too, used)
+    hero_too.save()
+    hero_too.sections.update(body=section_figure(used))  # one story, however often it shows
+
+    counts = dict(Picture.objects.with_story_count().values_list("alt", "story_count"))
+
+    assert counts == {"Used": 2, "Unused": 0}
+    assert set(used.stories()) == {story, hero_too}
+
+
+def test_picture_shown_in_a_section_cannot_be_deleted(editor_client):
+    picture = make_picture()
+    story = make_article(sections=1)
+    story.sections.update(body=section_figure(picture))
+    response = editor_client.get(reverse("admin:articles_picture_delete", args=[picture.pk]))
+    assert response.status_code == 403
+
+
+UPLOAD = reverse_lazy("admin:articles_picture_upload")
+
+
+def test_writer_uploads_a_picture_from_the_section_chooser(client, writer):
+    client.force_login(writer)
+    response = client.post(UPLOAD, {"image": upload(), "alt": "The old pier", "caption": "Pier"})
+    assert response.status_code == 201
+    picture = Picture.objects.get()
+    assert response.json()["url"] == picture.image.url
+    assert (picture.alt, picture.uploaded_by, bool(picture.thumbnail)) == (
+        "The old pier",
+        writer,
+        True,
+    )
+
+
+def test_chooser_upload_without_alt_text_answers_with_the_form_error(editor_client):
+    response = editor_client.post(UPLOAD, {"image": upload(), "alt": ""})
+    assert response.status_code == 400
+    assert "alt" in response.json()["errors"]
+    assert not Picture.objects.exists()
+
+
+def test_chooser_upload_is_refused_to_staff_who_write_no_stories(client):
+    client.force_login(make_user("sam"))  # staff, in no role
+    response = client.post(UPLOAD, {"image": upload(), "alt": "Pier"})
+    assert response.status_code == 403
+    assert not Picture.objects.exists()

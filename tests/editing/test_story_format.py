@@ -2,12 +2,20 @@
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils.html import escape
 
 from articles.editing import revisions
 from articles.editing.exporters import export_story
 from articles.editing.importers import import_story
 from articles.editing.story_format import StoryFormatError, parse_story
-from articles.models import Article, ArticleCallToAction, Credit, Section
+from articles.models import (
+    Article,
+    ArticleCallToAction,
+    Credit,
+    Picture,
+    Section,
+    sanitize_rich_text,
+)
 from tests.factories import make_article, make_author, make_cta, make_desk, make_image_upload
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +191,67 @@ def test_a_call_to_action_line_with_a_button_makes_a_block_with_its_link():
     placed = import_story(story).cta_placements.get()
     cta = placed.call_to_action
     assert (cta.text, cta.button_label, cta.url) == ("Talk to our desk", "Book a call", "/call/")
+
+
+# --- Library pictures in the text: one Markdown image line each ------------------------------
+
+
+def library_picture(alt="Boats in the harbour at dawn"):
+    picture = Picture(image=make_image_upload(size=(64, 48)), alt=alt)
+    picture.save()
+    return picture
+
+
+def figure(picture, *, alt=None, caption="The harbour before the vote."):
+    caption_html = f"<figcaption>{caption}</figcaption>" if caption else ""
+    return (
+        f'<figure class="figure"><img src="{picture.image.url}" alt="{escape(alt or picture.alt)}" '
+        f'width="64" height="48" loading="lazy">{caption_html}</figure>'
+    )
+
+
+def test_a_section_picture_is_written_as_a_markdown_image_line():
+    picture = library_picture()
+    story = make_article(sections=1)
+    story.sections.update(body="<p>Before.</p>" + figure(picture) + "<p>After.</p>")
+    lines = export_story(story).splitlines()
+    assert "Before." in lines
+    assert (
+        f'![Boats in the harbour at dawn]({picture.image.url} "The harbour before the vote.")'
+        in (lines)
+    )
+
+
+def test_a_section_picture_survives_export_then_import():
+    picture = library_picture()
+    story = make_article(sections=1)
+    body = "<p>Before.</p>" + figure(picture) + "<p>After.</p>"
+    story.sections.update(body=body)
+    again = import_story(parse_story(export_story(story)), update=True)
+    assert again.sections.get().body == body
+
+
+def test_a_picture_without_a_caption_and_with_brackets_in_its_alt_text_survives():
+    picture = library_picture(alt='A sign saying "closed [for now]" \\ shut')
+    story = make_article(sections=1)
+    body = "<p>Before.</p>" + figure(picture, caption="")
+    Section.objects.filter(article=story).update(body=body)
+    again = import_story(parse_story(export_story(story)), update=True)
+    assert again.sections.get().body == sanitize_rich_text(body)
+
+
+def test_a_picture_line_naming_no_library_picture_is_refused():
+    with pytest.raises(StoryFormatError, match=r"line 3: .* is no picture in the library"):
+        parse_story("Headline\nThe intro.\n![A crowd](/media/stories/2026/01/elsewhere.png)\n")
+
+
+def test_a_picture_line_without_alt_text_is_refused():
+    picture = library_picture()
+    with pytest.raises(StoryFormatError, match="line 3: a picture needs alt text"):
+        parse_story(f"Headline\nThe intro.\n![]({picture.image.url})\n")
+
+
+def test_a_picture_line_is_never_taken_for_a_section_heading():
+    picture = library_picture()
+    story = parse_story(f"Headline\nThe intro.\n![Boats]({picture.image.url})\n")
+    assert [section.heading for section in story.sections] == [""]

@@ -335,6 +335,12 @@ ROUTES = {
     "admin/articles/picture/choose/": Rule(
         lambda w, s: reverse("admin:articles_picture_choose"), opens="writer"
     ),
+    "admin/articles/picture/upload/": Rule(
+        lambda w, s: reverse("admin:articles_picture_upload"), post_only=True
+    ),
+    "admin/articles/article/link-chooser/": Rule(
+        lambda w, s: reverse("admin:articles_article_link_choose"), opens="writer"
+    ),
     "admin/articles/picture/<path:object_id>/history/": Rule(
         lambda w, s: reverse("admin:articles_picture_history", args=[w.picture.pk]),
         opens="writer",
