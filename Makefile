@@ -17,7 +17,7 @@ FIND_PYTHON := for p in $(PYTHON_CANDIDATES); do \
 	if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	echo "$$p"; break; fi; done
 
-.PHONY: demo test lint format judge bench clean
+.PHONY: demo test lint format judge bench screenshots clean
 
 $(VENV):
 	@py="$$($(FIND_PYTHON))"; \
@@ -69,6 +69,11 @@ judge:
 	$(TOOLS)/check-jsonld "$(SITE)$$story" && \
 	$(TOOLS)/check-feed $(SITE)/feeds/rss/ && $(TOOLS)/check-feed $(SITE)/feeds/atom/ && \
 	$(TOOLS)/check-sitemap $(SITE)/sitemap.xml
+
+# The README's screenshots of the staff screens, from a running demo (`make demo`).
+screenshots: $(STAMP)
+	@curl -sf -o /dev/null $(SITE)/ || { echo "make screenshots: nothing answers at $(SITE); run 'make demo' first" >&2; exit 1; }
+	SITE=$(SITE) $(BIN)/python docs/screenshots/take.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

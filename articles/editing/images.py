@@ -1,5 +1,5 @@
 """Resized copies of a story's hero image, made once when it is saved, and of a library
-picture (its thumbnail), made once when it is uploaded.
+picture (its thumbnail), made once when it is uploaded; a story's own hero joins the library.
 
 Page views read the URLs remembered in `Article.hero_renditions` and never open a
 file or Pillow; this module is the only place that does.
@@ -180,3 +180,23 @@ def make_thumbnail(picture: Picture) -> None:
         default_storage.delete(name)
     picture.thumbnail = default_storage.save(name, ContentFile(buffer.getvalue()))
     Picture.objects.filter(pk=picture.pk).update(thumbnail=picture.thumbnail)
+
+
+def add_hero_to_library(article: Article, *, by) -> None:
+    """Put a story's hero picture in the library unless it is there already.
+
+    A picture uploaded on the story itself is then reusable like any other; one chosen
+    from the library is found there and left alone.
+    """
+    if not article.hero_image or Picture.objects.filter(image=article.hero_image.name).exists():
+        return
+    picture = Picture.objects.create(
+        image=article.hero_image.name,
+        alt=article.hero_alt,
+        caption=article.hero_caption,
+        credit=article.hero_credit,
+        focus_x=article.hero_focus_x,
+        focus_y=article.hero_focus_y,
+        uploaded_by=by,
+    )
+    make_thumbnail(picture)

@@ -62,6 +62,7 @@ def finish_save(article: Article, *, by, summary: str) -> Revision:
     # The word count and search text cover the sections and takeaways saved just before.
     article.refresh_word_count()
     images.make_renditions(article)
+    images.add_hero_to_library(article, by=by)
     revision = revisions.record(article, by=by, summary=summary)
     if by is not None:
         # What this user typed is in the story now: their autosave of it, and for a story

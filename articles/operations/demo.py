@@ -15,7 +15,6 @@ from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
 from articles.editing import stories
-from articles.editing.images import make_thumbnail
 from articles.editing.importers import import_story
 from articles.editing.story_format import parse_story
 from articles.models import (
@@ -26,7 +25,6 @@ from articles.models import (
     CallToAction,
     Credit,
     Desk,
-    Picture,
     Section,
     Tag,
     TaggedArticle,
@@ -172,29 +170,12 @@ def load_demo_stories(now=None) -> list[Article]:
                 f"{article.slug}.jpg", make_picture(article.slug, details["colours"]), save=False
             )
             stories.save_story(article, by=writer, summary="Demo picture")
-        add_to_library(article, by=writer)
         if article.status == Article.Status.DRAFT:
             move_to_demo_state(
                 article, details.get("state", "published"), now=now - timedelta(hours=5 * age + 1)
             )
         articles.append(article)
     return articles
-
-
-def add_to_library(article: Article, *, by) -> None:
-    """Put a demo story's hero picture in the picture library, used by that story."""
-    if Picture.objects.filter(image=article.hero_image.name).exists():
-        return
-    picture = Picture.objects.create(
-        image=article.hero_image.name,
-        alt=article.hero_alt,
-        caption=article.hero_caption,
-        credit=article.hero_credit,
-        focus_x=article.hero_focus_x,
-        focus_y=article.hero_focus_y,
-        uploaded_by=by,
-    )
-    make_thumbnail(picture)
 
 
 GENERATED_TAGS = [

@@ -96,14 +96,8 @@ def test_writer_gets_back_what_she_typed_before_closing_the_tab(
     assert not Autosave.objects.exists()
 
 
-def test_text_of_a_save_that_failed_is_offered_back_from_the_browser(
-    page, live_server, client, settings, story, writer
-):
-    settings.AUTOSAVE_SECONDS = 600  # the server never hears of it: only the browser has it
-    url = change_url(live_server, story)
-    log_in(page, live_server, client, writer)
-    page.goto(url)
-    page.get_by_label("Dek").fill("Typed while the database was down.")
+def save_while_the_database_is_down(page, url):
+    """Save the story at url and get the site's 503 page, as when the database is away."""
 
     def database_down(route):
         if route.request.method == "POST":
@@ -118,6 +112,17 @@ def test_text_of_a_save_that_failed_is_offered_back_from_the_browser(
     save(page)
     expect(page.get_by_role("heading", name="We’re back in a moment")).to_be_visible()
     page.unroute(the_story)
+
+
+def test_text_of_a_save_that_failed_is_offered_back_from_the_browser(
+    page, live_server, client, settings, story, writer
+):
+    settings.AUTOSAVE_SECONDS = 600  # the server never hears of it: only the browser has it
+    url = change_url(live_server, story)
+    log_in(page, live_server, client, writer)
+    page.goto(url)
+    page.get_by_label("Dek").fill("Typed while the database was down.")
+    save_while_the_database_is_down(page, url)
 
     page.goto(url)
     expect(page.get_by_text("This browser kept changes from")).to_be_visible()
@@ -172,3 +177,44 @@ def test_writer_discards_the_unsaved_changes_offered_to_her(
     assert not Autosave.objects.exists()
     page.reload()
     expect(page.get_by_text("You have unsaved changes from")).to_have_count(0)
+
+
+def kept_in_browser(page):
+    return page.evaluate(
+        "Object.keys(localStorage).filter(key => key.startsWith('newsroom:autosave:'))"
+    )
+
+
+def test_signing_out_offers_to_forget_writing_the_server_never_got(
+    page, live_server, client, settings, story, writer
+):
+    settings.AUTOSAVE_SECONDS = 600  # the server never hears of it: only the browser has it
+    url = change_url(live_server, story)
+    log_in(page, live_server, client, writer)
+    page.goto(url)
+    page.get_by_label("Dek").fill("Typed on the library's computer.")
+    save_while_the_database_is_down(page, url)
+    page.goto(live_server.url + reverse("admin:index"))
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_text("never reached the server (one story)")).to_be_visible()
+    assert len(kept_in_browser(page)) == 1
+    page.get_by_role("button", name="Forget it on this computer").click()
+    expect(page.get_by_text("this browser keeps none of your writing")).to_be_visible()
+    assert kept_in_browser(page) == []
+
+
+def test_signing_out_forgets_the_copies_the_server_has(
+    page, live_server, client, settings, story, writer
+):
+    settings.AUTOSAVE_SECONDS = 1
+    log_in(page, live_server, client, writer)
+    page.goto(change_url(live_server, story))
+    page.get_by_label("Dek").fill("Kept on the server as well.")
+    expect(page.get_by_role("status").filter(has_text="Saved as draft copy")).to_be_visible()
+    assert len(kept_in_browser(page)) == 1
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
+    expect(page.get_by_text("never reached the server")).to_be_hidden()
+    assert kept_in_browser(page) == []

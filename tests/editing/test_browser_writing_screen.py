@@ -306,3 +306,16 @@ def test_a_missing_space_after_a_full_stop_does_not_make_a_link(page, live_serve
     body = article.sections.get().body
     assert "vote.Read the minutes" in body
     assert "<a " not in body
+
+
+def test_a_phone_gets_the_story_fields_at_its_full_width(page, live_server, client):
+    article = make_article(status=Status.DRAFT, published_at=None)
+    log_in(page, live_server, client, make_user("edgar", groups=["Editor"]))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(change_url(live_server, article))
+    for field in ("#id_headline", "#id_sections-1-heading", "#sections-1 [contenteditable='true']"):
+        box = page.locator(field).bounding_box()
+        assert box["width"] >= 300, field
+        assert box["x"] + box["width"] <= 390, field
+    save_bar = page.locator("#article_form .submit-row").bounding_box()
+    assert save_bar["height"] <= 100

@@ -10,8 +10,9 @@ from django.forms import modelform_factory
 from django.template.loader import render_to_string
 from PIL import Image
 
+from articles.editing import stories
 from articles.editing.images import make_renditions
-from articles.models import Article
+from articles.models import Article, Picture
 from tests.factories import make_article, make_image_upload
 
 pytestmark = pytest.mark.django_db
@@ -332,3 +333,23 @@ def test_decompression_bomb_hero_image_is_refused_by_the_upload_form():
 
     assert not form.is_valid()
     assert "hero_image" in form.errors
+
+
+def test_a_hero_picture_uploaded_on_the_story_joins_the_library(admin_user):
+    article = article_with(upload(Image.new("RGB", (900, 600), "navy")), hero_caption="Dawn")
+
+    stories.finish_save(article, by=admin_user, summary="Saved in the admin")
+
+    picture = Picture.objects.get()
+    assert picture.image.name == article.hero_image.name
+    assert (picture.alt, picture.caption) == ("A harbour at dawn", "Dawn")
+    assert default_storage.exists(picture.thumbnail)
+
+
+def test_a_hero_picture_from_the_library_is_not_added_twice(admin_user):
+    article = article_with(upload(Image.new("RGB", (900, 600), "navy")))
+    stories.finish_save(article, by=admin_user, summary="Saved in the admin")
+
+    stories.finish_save(article, by=admin_user, summary="Saved again")
+
+    assert Picture.objects.count() == 1
