@@ -29,6 +29,18 @@ def fail_fast(page):
 
 
 @pytest.fixture(autouse=True)
+def nothing_sent_after_the_test(page):
+    """Closing the page makes it send what it sends on leaving (the autosave's beacon). On
+    SQLite the live server shares the test's database connection, so a request landing while
+    the test's rows are flushed can undo the flush and leave them to the next test: the page
+    leaves, with every request refused, before the flush."""
+    yield
+    page.context.route("**/*", lambda route: route.abort())
+    for open_page in page.context.pages:  # a test may have closed its first page for another
+        open_page.goto("about:blank")
+
+
+@pytest.fixture(autouse=True)
 def no_content_security_policy_violations(page):
     """Every journey here runs under the site's enforced CSP: anything it blocks (an inline
     script or style, a foreign asset) is a broken page for a real user too."""

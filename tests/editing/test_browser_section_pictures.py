@@ -13,6 +13,7 @@ from tests.test_browser import (  # noqa: F401 (fixtures)
     fail_fast,
     log_in,
     no_content_security_policy_violations,
+    nothing_sent_after_the_test,
     pytestmark,
     staff_screen_passes_axe,
 )
