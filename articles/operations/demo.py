@@ -3,6 +3,7 @@ states a working desk has (published, in review, changes requested, scheduled)."
 
 import io
 import random
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,6 +35,9 @@ from articles.moderation import workflow
 from articles.moderation.roles import ensure_roles
 
 DEMO_STORIES_DIR = Path(__file__).resolve().parent / "demo_stories"
+# A demo story shows an earlier one's picture inside its text. The file names that story
+# ("demo-picture:<file name>"): the picture's stored name is only known once it is loaded.
+DEMO_PICTURE = re.compile(r"demo-picture:([a-z0-9-]+)")
 
 # username -> (password, role)
 DEMO_USERS = {
@@ -160,16 +164,17 @@ def load_demo_stories(now=None) -> list[Article]:
         Author.objects.get_or_create(
             slug=slugify(name), defaults={"name": name, "job_title": job_title}
         )
+    pictures = {}
     for age, path in enumerate(sorted(DEMO_STORIES_DIR.glob("*.txt"))):
         details = STORY_DETAILS[path.name]
-        article = import_story(
-            parse_story(path.read_text(encoding="utf-8")), update=True, by=writer
-        )
+        text = DEMO_PICTURE.sub(lambda name: pictures[name[1]], path.read_text(encoding="utf-8"))
+        article = import_story(parse_story(text), update=True, by=writer)
         if not article.hero_image:
             article.hero_image.save(
                 f"{article.slug}.jpg", make_picture(article.slug, details["colours"]), save=False
             )
             stories.save_story(article, by=writer, summary="Demo picture")
+        pictures[path.stem] = article.hero_image.url
         if article.status == Article.Status.DRAFT:
             move_to_demo_state(
                 article, details.get("state", "published"), now=now - timedelta(hours=5 * age + 1)

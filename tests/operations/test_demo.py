@@ -26,7 +26,10 @@ def test_demo_stories_use_every_part(settings, capsys):
         assert article.cta_placements.filter(call_to_action__url__startswith="http").exists() or (
             article.cta_placements.filter(call_to_action__url__startswith="mailto:").exists()
         )
-    assert Article.objects.published().filter(sections__body__contains="<h3>").exists()
+    published_bodies = Article.objects.published().values_list("sections__body", flat=True)
+    assert any("<h3>" in body for body in published_bodies)
+    assert any("<figure" in body and "<figcaption>" in body for body in published_bodies)
+    assert any('href="/stories/' in body for body in published_bodies)
     output = capsys.readouterr().out
     assert "http://127.0.0.1:8000/review/" in output
     assert "editor / editor-demo-password" in output
@@ -37,7 +40,9 @@ def test_demo_pictures_are_in_the_library_each_used_by_its_story(settings):
     call_command("load_demo")
     pictures = Picture.objects.with_story_count()
     assert len(pictures) == Article.objects.count()
-    assert all(picture.story_count == 1 and picture.thumbnail for picture in pictures)
+    assert all(picture.thumbnail for picture in pictures)
+    # Each story's own hero; the heat map also inside the weather story's text.
+    assert sorted(picture.story_count for picture in pictures) == [1, 1, 1, 1, 1, 2]
 
 
 def test_demo_prints_links_to_the_site_address(settings, capsys):
