@@ -11,7 +11,7 @@ in-process through Django's test client with the page cache off:
 
 - cold: before each timed request, what a reader after a publication meets: a new page-cache
   generation (`pages_changed()`, the project's invalidation) and the whole cache cleared, so
-  listing counts, related stories, the menu and any stored page are worked out again;
+  the menu, the next change by time and any stored page are worked out again;
 - warm: the same address again at once, those values kept (still no stored page: the cost of
   a page-cache miss within a generation, e.g. the first view of page 50).
 
@@ -208,7 +208,7 @@ def pages(word: str) -> tuple[list, dict]:
     desk = Desk.objects.annotate(n=Count("articles")).order_by("pk").first()
     tag = Tag.objects.annotate(n=Count("tagged_articles")).order_by("pk").first()
     author = Author.objects.annotate(n=Count("bylines")).order_by("pk").first()
-    # A story from the middle of the archive; its related stories rank every other one.
+    # A story from the middle of the archive.
     story = published.order_by("pk")[published.count() // 2]
     shown = {
         "desk": f"{desk.name} ({desk.n:,} stories)",
@@ -233,7 +233,7 @@ def pages(word: str) -> tuple[list, dict]:
 def make_cold() -> None:
     """What a reader after a publication meets: a new generation (every page and derived
     value of the old one is never served again) and nothing left in the cache (the stored
-    pages, listing counts, related stories, menu, next scheduled change)."""
+    pages, the menu, the next scheduled change)."""
     from django.core.cache import cache
 
     from articles.delivery import cache as page_cache

@@ -21,6 +21,7 @@ from articles.models import (
     Takeaway,
 )
 from articles.moderation.roles import ensure_roles
+from articles.reader import related
 
 _numbers = count(1)
 
@@ -112,6 +113,9 @@ def make_article(
     for tag in tags:
         article.tags.add(tag)
     article.refresh_word_count()
+    # As the workflow does when a story is published: its read-next list, and those of the
+    # newest stories sharing a tag or its desk with it.
+    related.story_changed(article)
     return article
 
 

@@ -88,7 +88,7 @@ def pages_changed() -> None:
 
 def remember(name: str, compute):
     """Return compute(), worked out once per generation: for values derived from what
-    readers can see (menus, related stories, counts), which no save can leave stale."""
+    readers can see (the menu, the next change by time), which no save can leave stale."""
     key = f"newsroom:{name}:{generation()}"
     cached = cache.get(key)
     if cached is None:

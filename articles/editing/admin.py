@@ -15,6 +15,7 @@ from articles.editing.admin_inlines import (
     BylineInline,
     CallToActionInline,
     CreditInline,
+    ReadNextInline,
     SectionInline,
     TakeawayInline,
 )
@@ -94,7 +95,14 @@ class ArticleAdmin(
     SortableAdmin,
 ):
     form = ArticleAdminForm
-    inlines = [BylineInline, SectionInline, TakeawayInline, CreditInline, CallToActionInline]
+    inlines = [
+        BylineInline,
+        SectionInline,
+        TakeawayInline,
+        CreditInline,
+        CallToActionInline,
+        ReadNextInline,
+    ]
     prepopulated_fields = {"slug": ["headline"]}
     readonly_fields = [
         "status",
@@ -126,7 +134,7 @@ class ArticleAdmin(
     # until opened, what is seldom changed while writing.
     story_layout = {
         "main": ["The story", "sections", "takeaways", "Ending", "credits", "cta_placements"],
-        "side": ["Desk and tags", "bylines", "Hero image"],
+        "side": ["Desk and tags", "bylines", "Hero image", "read_next"],
         "folded": [
             "Search engines and sharing",
             "Notice to readers",
@@ -229,10 +237,9 @@ class ArticleAdmin(
         search_term = search_words(search_term)
         if not search_term:
             return queryset, False
-        matches = search.found(queryset, search_term)
         # Counting and dating every story a common word matches costs more than the list:
         # the newest MAX_RESULTS matches are listed, as on the readers' search page.
-        return queryset.filter(pk__in=search.newest(matches)), False
+        return queryset.filter(pk__in=search.newest_matches(queryset, search_term)), False
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"search_limit": search.MAX_RESULTS, **(extra_context or {})}

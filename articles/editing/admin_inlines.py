@@ -13,8 +13,9 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.serializers.json import DjangoJSONEncoder
 from django_prose_editor.widgets import AdminProseEditorWidget
 
-from articles.models import ArticleCallToAction, Byline, Credit, Section, Takeaway
+from articles.models import ArticleCallToAction, Byline, Credit, ReadNext, Section, Takeaway
 from articles.moderation import workflow
+from articles.reader import related
 
 
 class RowAutocompleteSelect(AutocompleteSelect):
@@ -174,3 +175,49 @@ class CallToActionInline(StoryPartInline, AutocompleteRowsMixin, SortableTabular
     model = ArticleCallToAction
     autocomplete_fields = ["call_to_action"]
     verbose_name_plural = "Calls to action — reusable blocks, placed in the story"
+
+
+class ReadNextFormSet(RowObjectsFormSet):
+    def clean(self):
+        super().clean()
+        # The database allows each pin once; two new rows naming the same story are caught
+        # here, where the editor can see which.
+        chosen = [
+            form.cleaned_data["related"]
+            for form in self.forms
+            if form.cleaned_data.get("related") and not form.cleaned_data.get("DELETE")
+        ]
+        if len(chosen) != len(set(chosen)):
+            raise forms.ValidationError("Each story can be pinned once.")
+
+
+class ReadNextInline(AutocompleteRowsMixin, SortableTabularInline):
+    """The stories an editor pins at the top of this story's "Read next" list. The rest of
+    the list is worked out (articles/reader/related.py) and not shown here."""
+
+    model = ReadNext
+    fk_name = "story"
+    form = StoryPartForm
+    formset = ReadNextFormSet
+    fields = ["related", "position"]
+    autocomplete_fields = ["related"]
+    extra = 0
+    max_num = related.SHOWN
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pinned=True)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "related":
+            # A pin chooses a story; writing or changing one happens on its own page.
+            field.widget.can_add_related = field.widget.can_change_related = False
+            field.widget.can_view_related = field.widget.can_delete_related = False
+        return field
+
+    # Choosing what readers are sent to next is curation, as front-page picks are: those
+    # who may publish do it, on any story they may see.
+    def has_view_permission(self, request, obj=None):
+        return workflow.can_curate(request.user)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission

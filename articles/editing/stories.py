@@ -21,6 +21,7 @@ from articles.models import (
     Takeaway,
     refresh_search_vectors,
 )
+from articles.reader import related
 
 
 @dataclass
@@ -64,6 +65,7 @@ def finish_save(article: Article, *, by, summary: str) -> Revision:
     images.make_renditions(article)
     images.add_hero_to_library(article, by=by)
     revision = revisions.record(article, by=by, summary=summary)
+    related.story_changed(article)
     if by is not None:
         # What this user typed is in the story now: their autosave of it, and for a story
         # just made their autosave of the add form, have nothing more to give.
@@ -76,14 +78,14 @@ def finish_save(article: Article, *, by, summary: str) -> Revision:
 
 def replace_parts(article: Article, parts: StoryParts) -> None:
     """Delete the story's parts and write these in their place, in order."""
-    for related in (
+    for rows in (
         article.sections,
         article.takeaways,
         article.credits,
         article.bylines,
         article.cta_placements,
     ):
-        related.all().delete()
+        rows.all().delete()
     _create_sections(article, parts.sections)
     Takeaway.objects.bulk_create(
         Takeaway(article=article, position=position, text=text)
@@ -123,7 +125,8 @@ def _create_sections(article: Article, sections: list[SectionPart]) -> None:
 
 
 def stories_loaded(articles) -> None:
-    """Bring search and the reader pages up to date with stories whose rows were written
-    wholesale (a backup restored, stories generated), without any of the saves above."""
+    """Bring search, read-next lists and the reader pages up to date with stories whose rows
+    were written wholesale (a backup restored, stories generated), without the saves above."""
     refresh_search_vectors(articles)
+    related.work_out(articles.values_list("pk", flat=True))
     page_cache.pages_changed()

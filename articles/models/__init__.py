@@ -20,6 +20,7 @@ from articles.models.story import (
     WORDS_PER_MINUTE,
     Article,
     ArticleQuerySet,
+    bylines_with_authors,
     refresh_search_vectors,
 )
 from articles.models.parts import (
@@ -39,7 +40,7 @@ from articles.models.history import (
     SchedulerRun,
 )
 from articles.models.drafts import Autosave
-from articles.models.curation import Pin, PinQuerySet
+from articles.models.curation import Pin, PinQuerySet, ReadNext
 from articles.models.pictures import Picture, PictureQuerySet
 # isort: on
 
@@ -66,6 +67,7 @@ __all__ = [
     "PinQuerySet",
     "PreviewLink",
     "PreviewLinkVisit",
+    "ReadNext",
     "Revision",
     "SchedulerRun",
     "Section",
@@ -73,6 +75,7 @@ __all__ = [
     "TagQuerySet",
     "TaggedArticle",
     "Takeaway",
+    "bylines_with_authors",
     "count_words",
     "hashtag",
     "plain_text",

@@ -57,11 +57,14 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(created_by=user)
 
     def with_bylines(self):
-        from articles.models.parts import Byline  # parts.py imports this module
+        return self.prefetch_related(bylines_with_authors())
 
-        return self.prefetch_related(
-            models.Prefetch("bylines", queryset=Byline.objects.select_related("author"))
-        )
+
+def bylines_with_authors() -> models.Prefetch:
+    """The stories' bylines with their authors, in one query for all of them."""
+    from articles.models.parts import Byline  # parts.py imports this module
+
+    return models.Prefetch("bylines", queryset=Byline.objects.select_related("author"))
 
 
 class Article(models.Model):

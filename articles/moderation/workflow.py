@@ -23,6 +23,7 @@ from articles.delivery import cache as page_cache
 from articles.models import EDIT_ANY, Article, ArticleEvent, SchedulerRun
 from articles.moderation.emails import notify_writer
 from articles.moderation.quality import check_quality
+from articles.reader import related
 
 Status = Article.Status
 
@@ -283,6 +284,7 @@ def _move(article, transition, *, by, note, changes, now, actor_name=""):
         created_at=now,
     )
     article.refresh_from_db(fields=["status", "published_at"])
+    related.story_changed(article)
     page_cache.pages_changed()
     if transition.notifies:
         as_scheduled = by is None and actor_name == SCHEDULER

@@ -190,6 +190,15 @@ GENERATED_TAGS = [
 ]  # fmt: skip
 
 
+# The place a generated story is filed from, starting its text as on a wire story, and the
+# share of stories filed from each: so that searches can be timed and their plans tested
+# for a word in 30% of the archive (Lisbon) down to one in 1% (Sintra).
+DATELINES = {
+    "Lisbon": 30, "Porto": 20, "Braga": 15, "Coimbra": 10, "Faro": 8,
+    "Evora": 6, "Aveiro": 5, "Viseu": 3, "Tomar": 2, "Sintra": 1,
+}  # fmt: skip
+
+
 @transaction.atomic
 def generate_articles(count: int, *, seed: int = 1, batch_size: int = 1000) -> int:
     """Add `count` published stories with every part, for scale tests; return how many."""
@@ -246,7 +255,8 @@ def _generated_shared_rows() -> tuple[list[Desk], list[Author], list[Tag], CallT
 def _generated_article(story, number: int, *, rng, desks, now) -> Article:
     """Return an unsaved published story made from a demo story's text."""
     headline = f"{story.headline} ({number})"
-    body = " ".join(p for section in story.sections for p in section.paragraphs)
+    dateline = rng.choices(list(DATELINES), weights=list(DATELINES.values()))[0]
+    body = " ".join([f"{dateline.upper()} —", *(p for s in story.sections for p in s.paragraphs)])
     return Article(
         headline=headline,
         slug=f"generated-{number}",

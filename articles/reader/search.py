@@ -7,12 +7,13 @@ and take any text a reader types: websearch syntax on PostgreSQL tolerates stray
 operators; on SQLite each word is quoted, so nothing a reader types is FTS5 syntax.
 """
 
+import json
 import re
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, FloatField
+from django.db.models import BooleanField, F, FloatField, Func
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -22,6 +23,10 @@ MAX_WORDS = 10
 # Ranking reads the search document of every story it ranks, and a common word matches
 # thousands: only the newest this many matches are ranked (and counted as "200+").
 MAX_RESULTS = 200
+# Reading a story newest-first, its whole search document, costs about five times fetching
+# a match the index found, so a word is read newest-first once matches² > 5 × 200 × stories:
+# from 10% of 100,000 stories, 3% of a million (bench/README.md, "Search").
+NEWEST_FIRST_FACTOR = 5 * MAX_RESULTS
 SNIPPET_WORDS = 35
 # Private-use characters mark the matches until the snippet is escaped and they become <mark>.
 MARK_START, MARK_END = "\ue000", "\ue001"
@@ -41,8 +46,8 @@ FTS_WEIGHTS = "1.0, 0.4, 0.4, 0.2"
 MIN_PREFIX = 4
 
 
-def matching(stories, text: str):
-    """Return the newest MAX_RESULTS stories that match, best first."""
+def ranked(stories, text: str):
+    """Return these stories (the matches newest_matches found), best match first."""
     if connection.vendor == "postgresql":
         return postgresql_ranked(stories, text)
     return word_match(stories, text)
@@ -61,8 +66,39 @@ def found(stories, text: str):
     return stories.filter(pk__in=matches)
 
 
+def newest_matches(stories, text: str) -> list[int]:
+    """Return the ids of the newest MAX_RESULTS stories that match, newest first.
+
+    There are two ways to find them, each fast where the other is slow. Reading stories
+    newest first until enough match reads about MAX_RESULTS / (share of stories matching)
+    of them, each a whole search document; reading every match from the search index
+    reads each match once. PostgreSQL's own choice between them follows its cost settings
+    more than the word: a word in 17% of 100,000 stories took 15 ms one way and 58 ms the
+    other. So the planner's estimate of how many stories match picks the way, and each way
+    is written so that it leaves the planner one plan (tests/reader/test_search_plans.py).
+    """
+    if connection.vendor != "postgresql":
+        return list(newest(found(stories, text)))
+    query = postgresql_query(text)
+    matches = estimated_rows(stories.filter(search_vector=query))
+    if matches * matches > NEWEST_FIRST_FACTOR * estimated_rows(stories):
+        # A function call, unlike the @@ operator, cannot use the search index: the date
+        # index is read backwards and each story tested, until enough match.
+        tested = Func(
+            F("search_vector"), query, function="ts_match_vq", output_field=BooleanField()
+        )
+        return list(newest(stories.filter(tested)))
+    return list(newest(stories.filter(search_vector=query)))
+
+
 def newest(matches):
-    return matches.order_by("-published_at").values("pk")[:MAX_RESULTS]
+    return matches.order_by("-published_at").values_list("pk", flat=True)[:MAX_RESULTS]
+
+
+def estimated_rows(stories) -> float:
+    """How many rows PostgreSQL expects the query to return, from its statistics."""
+    plan = json.loads(stories.explain(format="json"))
+    return plan[0]["Plan"]["Plan Rows"]
 
 
 def postgresql_query(text: str):
@@ -71,22 +107,18 @@ def postgresql_query(text: str):
 
 def postgresql_ranked(stories, text: str):
     query = postgresql_query(text)
-    return (
-        stories.filter(pk__in=newest(found(stories, text)))
-        .annotate(
-            rank=SearchRank(F("search_vector"), query),
-            marked_snippet=SearchHeadline(
-                "body_text",
-                query,
-                config=CONFIG,
-                start_sel=MARK_START,
-                stop_sel=MARK_END,
-                max_words=SNIPPET_WORDS,
-                min_words=15,
-            ),
-        )
-        .order_by("-rank", "-published_at")
-    )
+    return stories.annotate(
+        rank=SearchRank(F("search_vector"), query),
+        marked_snippet=SearchHeadline(
+            "body_text",
+            query,
+            config=CONFIG,
+            start_sel=MARK_START,
+            stop_sel=MARK_END,
+            max_words=SNIPPET_WORDS,
+            min_words=15,
+        ),
+    ).order_by("-rank", "-published_at")
 
 
 def words_of(text: str) -> list[str]:
@@ -120,11 +152,7 @@ def word_match(stories, text: str):
         (query,),
         output_field=FloatField(),
     )
-    return (
-        stories.filter(pk__in=newest(found(stories, text)))
-        .annotate(rank=rank)
-        .order_by("-rank", "-published_at")
-    )
+    return stories.annotate(rank=rank).order_by("-rank", "-published_at")
 
 
 def index_on_sqlite(articles) -> None:

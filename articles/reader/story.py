@@ -5,13 +5,11 @@ previews (the review queue, shared links, old versions) draw the same template f
 same parts.
 """
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView
 
-from articles.delivery import cache as page_cache
 from articles.models import (
     Article,
     ArticleCallToAction,
@@ -26,9 +24,7 @@ from articles.models import (
 )
 from articles.models.library import shown_to_readers
 from articles.moderation import workflow
-from articles.reader import seo
-
-RELATED_STORIES = 3
+from articles.reader import related, seo
 
 
 class ArticleDetailView(DetailView):
@@ -52,7 +48,7 @@ class ArticleDetailView(DetailView):
         return {
             **story_context(parts),
             "meta": seo.story_metadata(self.request, self.object, parts),
-            "related": related_stories(self.object),
+            "related": related.read_next(self.object),
             "is_preview": not self.object.is_published,
         }
 
@@ -160,34 +156,3 @@ def story_context(parts: dict) -> dict:
         "contents": [section for section in sections if section.heading],
         "ctas": ctas,
     }
-
-
-def related_stories(article: Article) -> list[Article]:
-    """Published stories sharing the most tags with this one, then its desk, then the
-    newest, so a reader always has somewhere to go next.
-
-    Derived from other stories, so it is kept until anything readers can see changes (a
-    new page-cache generation).
-    """
-    return page_cache.remember(f"related:{article.pk}", lambda: find_related(article))
-
-
-def find_related(article: Article) -> list[Article]:
-    """One query: rank every published story by shared tags, same desk, then recency."""
-    its_tags = Tag.objects.public().filter(tagged_articles__content_object=article)
-    return list(
-        Article.objects.published()
-        .exclude(pk=article.pk)
-        .annotate(
-            shared_tags=Count("tagged_items", filter=Q(tagged_items__tag__in=its_tags)),
-            same_desk=Case(
-                When(desk_id=article.desk_id, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-        )
-        .select_related("desk")
-        # What the "Read next" list shows: kept in the cache, so no more than that.
-        .only("headline", "slug", "published_at", "desk__name", "desk__slug")
-        .order_by("-shared_tags", "-same_desk", "-published_at")[:RELATED_STORIES]
-    )

@@ -1,16 +1,15 @@
-from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import OuterRef, Subquery, prefetch_related_objects
 from django.shortcuts import get_object_or_404
-from django.utils.functional import cached_property
 from django.views.generic import ListView
 
-from articles.delivery import cache as page_cache
 from articles.models import (
     Article,
     Author,
     Desk,
     Pin,
     Tag,
+    bylines_with_authors,
 )
 from articles.reader import search, seo
 from articles.reader.forms import SearchForm
@@ -21,35 +20,60 @@ LISTING_PAGE_SIZE = 12
 SEARCH_PAGE_SIZE = 10
 
 
-class CountedOncePaginator(Paginator):
-    """Counts a listing once per content generation instead of on every page view:
-    with 100,000 stories, COUNT(*) costs more than the page itself."""
+class UncountedPaginator(Paginator):
+    """Pages of a listing, found without counting it: at 100,000 stories COUNT(*) costs more
+    than the page. A page asks for one story more than it shows, to know whether an older
+    page follows; a page past the end is a 404, as with Django's own Paginator."""
 
-    def __init__(self, *args, count_key: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.count_key = count_key
+    def validate_number(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not a whole number.") from None
+        if number < 1:
+            raise EmptyPage("That page number is less than 1.")
+        return number
 
-    @cached_property
-    def count(self):
-        return page_cache.remember(f"count:{self.count_key}", self.object_list.count)
+    def page(self, number):
+        number = self.validate_number(number)
+        first = (number - 1) * self.per_page
+        stories = list(self.object_list[first : first + self.per_page + 1])
+        if not stories and number > 1:
+            raise EmptyPage("That page contains no results.")
+        return UncountedPage(
+            stories[: self.per_page], number, self, has_next=len(stories) > self.per_page
+        )
 
 
-def with_card_parts(stories):
-    """Stories with what a card shows beside the story itself: its desk and bylines."""
-    return stories.select_related("desk").with_bylines()
+class UncountedPage(Page):
+    def __init__(self, *args, has_next: bool):
+        super().__init__(*args)
+        self._has_next = has_next
+
+    def has_next(self):
+        return self._has_next
 
 
 class ArticleListView(ListView):
     """A paginated list of published stories; subclasses narrow it down."""
 
     paginate_by = LISTING_PAGE_SIZE
+    paginator_class = UncountedPaginator
     context_object_name = "articles"
 
     def get_queryset(self):
-        return with_card_parts(Article.objects.published())
+        return Article.objects.published().select_related("desk")
 
-    def get_paginator(self, queryset, per_page, **kwargs):
-        return CountedOncePaginator(queryset, per_page, count_key=self.request.path, **kwargs)
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["articles"] = self.shown(context["page_obj"])
+        # The cards' bylines, in one query for the whole page, editors' picks included.
+        prefetch_related_objects(context["articles"], bylines_with_authors())
+        return context
+
+    def shown(self, page) -> list:
+        """The stories the page lists."""
+        return page.object_list
 
 
 class PinnedFirstListView(ArticleListView):
@@ -61,37 +85,27 @@ class PinnedFirstListView(ArticleListView):
 
     pinned_desk = None  # None: the home page's picks
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        if context["page_obj"].number == 1:
-            context["articles"] = list(self.pinned_then_newest(context["page_obj"].object_list))
-        return context
+    def shown(self, page) -> list:
+        return self.pinned_then_newest(page.object_list) if page.number == 1 else page.object_list
 
-    def pinned_then_newest(self, newest):
-        # One query for both: the pins in force and the page's newest stories, so the page
-        # costs what it did before there were pins. Each part is narrowed to stories this
-        # listing shows (published, on the desk) and fetched by key: testing the whole
-        # listing against the pins would make SQLite and PostgreSQL read every story.
+    def pinned_then_newest(self, newest: list) -> list:
+        # The pins are looked up first and then checked against the listing (published, on
+        # the desk), by key: testing the whole listing against the pins would make SQLite
+        # and PostgreSQL read every story.
         pins = Pin.objects.showing().filter(desk=self.pinned_desk)
-        listed = self.object_list.filter(pk=OuterRef("article"))
-        pinned_ids = pins.filter(Exists(listed)).values("article")
-        # The page's slice sits in a subquery of its own: SQLite allows no LIMIT in a UNION.
-        newest_ids = Article.objects.filter(pk__in=newest.values("pk")).values("pk")
         pin_of_story = pins.filter(article=OuterRef("pk"))
-        return (
-            with_card_parts(Article.objects.filter(pk__in=newest_ids.union(pinned_ids)))
+        pinned = list(
+            self.object_list.filter(pk__in=pins.values("article"))
             .annotate(
-                is_pinned=Exists(pin_of_story),
                 pin_position=Subquery(pin_of_story.values("position")[:1]),
                 pinned_at=Subquery(pin_of_story.values("created_at")[:1]),
             )
-            .order_by(
-                F("pin_position").asc(nulls_last=True),
-                F("pinned_at").desc(),
-                "-published_at",
-                "-created_at",
-            )
+            .order_by("pin_position", "-pinned_at")
         )
+        shown = {story.pk for story in pinned}
+        for story in pinned:
+            story.is_pinned = True
+        return pinned + [story for story in newest if story.pk not in shown]
 
 
 class HomeView(PinnedFirstListView):
@@ -146,6 +160,7 @@ class SearchView(ListView):
     paginate_by = SEARCH_PAGE_SIZE
 
     def get_queryset(self):
+        self.found = []  # the matches' ids, newest first
         self.form = SearchForm(self.request.GET or None)
         if not self.form.is_valid() or not self.form.cleaned_data["q"]:
             return Article.objects.none()
@@ -159,11 +174,13 @@ class SearchView(ListView):
             stories = stories.filter(published_at__date__gte=filters["published_after"])
         if filters["published_before"]:
             stories = stories.filter(published_at__date__lte=filters["published_before"])
-        return search.matching(stories, filters["q"])
+        self.found = search.newest_matches(stories, filters["q"])
+        return search.ranked(stories.filter(pk__in=self.found), filters["q"])
 
     def paginate_queryset(self, queryset, page_size):
         # A page number that does not exist shows the nearest page, not an error.
         paginator = self.get_paginator(queryset, page_size)
+        paginator.count = len(self.found)  # known already: no COUNT query
         page = paginator.get_page(self.request.GET.get("page"))
         return paginator, page, page.object_list, page.has_other_pages()
 

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 ADD_URL = reverse("admin:articles_article_add")
 CHANGELIST_URL = reverse("admin:articles_article_changelist")
 IMPORT_URL = reverse("admin:articles_article_import")
-INLINES = ["bylines", "sections", "takeaways", "credits", "cta_placements"]
+INLINES = ["bylines", "sections", "takeaways", "credits", "cta_placements", "read_next"]
 
 
 def full_story_post(**overrides):
@@ -87,6 +87,7 @@ def full_story_post(**overrides):
             "cta_placements",
             [{"call_to_action": cta.pk, "placement": "after_takeaways", "position": 1}],
         ),
+        **inline_rows("read_next", []),
     }
     return data | overrides
 

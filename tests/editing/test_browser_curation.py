@@ -72,3 +72,27 @@ def test_editor_reorders_the_picks_in_their_list(page, live_server, client):
     page.goto(live_server.url + reverse("articles:home"))
     lead = page.get_by_role("region", name="Lead story")
     expect(lead.get_by_role("heading")).to_have_text("Second pick")
+
+
+def test_editor_pins_a_story_to_read_next_and_readers_see_it_first(page, live_server, client):
+    story = make_article(headline="Heat wave grips the city", tags=["Heat"])
+    make_article(headline="Another heat story", tags=["Heat"])
+    make_article(
+        headline="Council budget explained", published_at=timezone.now() - timedelta(days=40)
+    )
+    log_in(page, live_server, client, make_user("edgar", groups=["Editor"]))
+
+    page.goto(live_server.url + reverse("admin:articles_article_change", args=[story.pk]))
+    page.get_by_role("button", name="Add another pinned story to read next").click()
+    page.locator("#read_next-0 .select2-selection").click()
+    page.locator(".select2-container--open .select2-search__field").fill("budget")
+    page.get_by_role("option", name="Council budget explained").click()
+    staff_screen_passes_axe(page, "#content")
+    page.get_by_role("button", name="Save and continue editing").first.click()
+    expect(page.get_by_text("was changed successfully")).to_be_visible()
+
+    page.context.clear_cookies()  # a reader now
+    page.goto(live_server.url + story.get_absolute_url())
+    read_next = page.get_by_role("complementary", name="Read next").get_by_role("link")
+    expect(read_next.first).to_have_text("Council budget explained")
+    expect(read_next.nth(1)).to_have_text("Another heat story")

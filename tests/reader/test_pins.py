@@ -17,7 +17,7 @@ from tests.pages import assert_in_order, visible_text
 pytestmark = pytest.mark.django_db
 
 HOME = reverse("articles:home")
-# As tests/reader/test_views.py: count, stories, bylines, desk menu (+1 for the desk itself).
+# As tests/reader/test_views.py: stories, picks, bylines, desk menu (+1 for the desk itself).
 LISTING_QUERY_BUDGET = 5
 
 

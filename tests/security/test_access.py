@@ -896,6 +896,7 @@ def story_post(w, headline, **extra):
         **inline_rows("takeaways", []),
         **inline_rows("credits", []),
         **inline_rows("cta_placements", []),
+        **inline_rows("read_next", []),
         **extra,
     }
 

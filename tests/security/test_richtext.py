@@ -254,6 +254,7 @@ def story_post(*, body: str, closing: str, author=None) -> dict:
         **inline_rows("takeaways", []),
         **inline_rows("credits", []),
         **inline_rows("cta_placements", []),
+        **inline_rows("read_next", []),
     }
 
 

@@ -979,6 +979,7 @@ def hostile_admin_post(payload: str) -> dict:
         **inline_rows(
             "cta_placements", [{"call_to_action": cta.pk, "placement": "end", "position": 1}]
         ),
+        **inline_rows("read_next", []),
     }
 
 
