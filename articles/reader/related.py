@@ -4,7 +4,7 @@ A story's list is worked out when it is saved or moves in the workflow, and so a
 of the newest stories sharing a tag or its desk with it, which it may now belong in. The
 work is bounded: the candidates are the newest CANDIDATES published stories of each of the
 tags and desks involved, and the newest overall, never the whole archive, so a publication
-costs the same with a thousand stories or a million, and changes no other story's list.
+costs the same with a thousand stories or a million and leaves every other list as it is.
 Editors' pins (ReadNext rows with pinned=True) come first and are never worked out again.
 """
 

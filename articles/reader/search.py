@@ -15,6 +15,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, F, FloatField, Func
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Left
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -23,11 +24,13 @@ MAX_WORDS = 10
 # Ranking reads the search document of every story it ranks, and a common word matches
 # thousands: only the newest this many matches are ranked (and counted as "200+").
 MAX_RESULTS = 200
-# Reading a story newest-first, its whole search document, costs about five times fetching
-# a match the index found, so a word is read newest-first once matches² > 5 × 200 × stories:
-# from 10% of 100,000 stories, 3% of a million (bench/README.md, "Search").
-NEWEST_FIRST_FACTOR = 5 * MAX_RESULTS
+# A story read newest-first and a match fetched through the search index cost about the
+# same (each reads the story's search document), so a word is read newest-first once
+# matches² > MAX_RESULTS × stories: from 14% of 10,000 stories, 4.5% of 100,000, 1.4% of a
+# million (measured in bench/README.md, "Search").
+NEWEST_FIRST_FACTOR = MAX_RESULTS
 SNIPPET_WORDS = 35
+SNIPPET_TEXT = 2500
 # Private-use characters mark the matches until the snippet is escaped and they become <mark>.
 MARK_START, MARK_END = "\ue000", "\ue001"
 
@@ -88,7 +91,13 @@ def newest_matches(stories, text: str) -> list[int]:
             F("search_vector"), query, function="ts_match_vq", output_field=BooleanField()
         )
         return list(newest(stories.filter(tested)))
-    return list(newest(stories.filter(search_vector=query)))
+    # Ordered by an expression the date index cannot give, so that PostgreSQL reads the
+    # matches from the search index, then sorts them (published stories all have a date).
+    matches = stories.filter(search_vector=query)
+    return list(
+        matches.order_by(Coalesce("published_at", "created_at").desc())
+        .values_list("pk", flat=True)[:MAX_RESULTS]
+    )
 
 
 def newest(matches):
@@ -97,7 +106,7 @@ def newest(matches):
 
 def estimated_rows(stories) -> float:
     """How many rows PostgreSQL expects the query to return, from its statistics."""
-    plan = json.loads(stories.explain(format="json"))
+    plan = json.loads(stories.values("pk").explain(format="json"))
     return plan[0]["Plan"]["Plan Rows"]
 
 
@@ -110,7 +119,9 @@ def postgresql_ranked(stories, text: str):
     return stories.annotate(
         rank=SearchRank(F("search_vector"), query),
         marked_snippet=SearchHeadline(
-            "body_text",
+            # The passage is looked for in the first SNIPPET_TEXT characters: making it
+            # reads the text word by word, 0.6 ms a story for the whole of a long one.
+            Left("body_text", SNIPPET_TEXT),
             query,
             config=CONFIG,
             start_sel=MARK_START,

@@ -18,6 +18,8 @@ LISTING_PAGE_SIZE = 12
 
 
 SEARCH_PAGE_SIZE = 10
+# Past any archive's last page, and small enough that the database takes the OFFSET.
+LAST_PAGE_NUMBER = 10**9
 
 
 class UncountedPaginator(Paginator):
@@ -32,6 +34,8 @@ class UncountedPaginator(Paginator):
             raise PageNotAnInteger("That page number is not a whole number.") from None
         if number < 1:
             raise EmptyPage("That page number is less than 1.")
+        if number > LAST_PAGE_NUMBER:
+            raise EmptyPage("That page contains no results.")
         return number
 
     def page(self, number):
