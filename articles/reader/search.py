@@ -95,8 +95,9 @@ def newest_matches(stories, text: str) -> list[int]:
     # matches from the search index, then sorts them (published stories all have a date).
     matches = stories.filter(search_vector=query)
     return list(
-        matches.order_by(Coalesce("published_at", "created_at").desc())
-        .values_list("pk", flat=True)[:MAX_RESULTS]
+        matches.order_by(Coalesce("published_at", "created_at").desc()).values_list(
+            "pk", flat=True
+        )[:MAX_RESULTS]
     )
 
 
