@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from django.db.models import Exists, OuterRef, Q
 
-from articles.models import Article, ReadNext, TaggedArticle
+from articles.models import Article, ReadNext, Tag, TaggedArticle
 
 SHOWN = 3
 # Stored per story, beyond the pins: spares for stories later unpublished or trashed, which
@@ -65,13 +65,9 @@ def work_out(story_ids) -> None:
 def work_out_batch(story_ids: list[int]) -> None:
     desk_of = dict(Article.objects.filter(pk__in=story_ids).values_list("pk", "desk_id"))
     tags_of = public_tag_ids(list(desk_of))
-    pools = candidate_pools(tags_of, desk_of)
-    candidates = {
-        pk: (desk_id, published_at)
-        for pk, desk_id, published_at in Article.objects.filter(
-            pk__in=set().union(*pools.values())
-        ).values_list("pk", "desk_id", "published_at")
-    }
+    found = candidate_pools(tags_of, desk_of)
+    candidates = {pk: (desk, when) for rows in found.values() for pk, desk, when in rows}
+    pools = {key: [row[0] for row in rows] for key, rows in found.items()}
     candidate_tags = public_tag_ids(list(candidates))
     pinned = defaultdict(set)
     pins = ReadNext.objects.filter(story_id__in=list(desk_of), pinned=True)
@@ -113,8 +109,10 @@ def candidate_pools(tags_of: dict, desk_of: dict) -> dict:
     return pools
 
 
-def newest(stories) -> list[int]:
-    return list(stories.order_by("-published_at").values_list("pk", flat=True)[:CANDIDATES])
+def newest(stories) -> list[tuple]:
+    """(id, desk, publication time) of the newest CANDIDATES of these stories."""
+    newest_first = stories.order_by("-published_at")
+    return list(newest_first.values_list("pk", "desk_id", "published_at")[:CANDIDATES])
 
 
 def tagged_with(tag_id):
@@ -122,9 +120,9 @@ def tagged_with(tag_id):
 
 
 def public_tag_ids(story_ids: list) -> dict[int, set[int]]:
-    """The tags readers may see on each of these stories (not those for planning only)."""
+    """The tags readers may see on each of these stories."""
     tags = defaultdict(set)
-    rows = TaggedArticle.objects.filter(content_object__in=story_ids, tag__is_internal=False)
+    rows = TaggedArticle.objects.filter(content_object__in=story_ids, tag__in=Tag.objects.public())
     for story_id, tag_id in rows.values_list("content_object_id", "tag_id"):
         tags[story_id].add(tag_id)
     return tags
