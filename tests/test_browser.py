@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from articles.models import Article, CallToAction
 from tests.conftest import CHROMIUM
-from tests.factories import make_article, make_author, make_user
+from tests.factories import make_article, make_author, make_desk, make_user
 
 pytestmark = [
     pytest.mark.browser,
@@ -182,6 +182,27 @@ def test_reader_pages_have_no_accessibility_violations(page, live_server, story,
     page.goto(live_server.url + url)
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
+
+
+def test_reader_searches_narrows_to_a_desk_and_reads_the_next_page(page, live_server):
+    sport, city = make_desk(name="Sport"), make_desk(name="City")
+    for number in range(12):
+        make_article(headline=f"Regatta result {number}", desk=sport)
+    make_article(headline="Regatta closes the river", desk=city)
+
+    page.goto(live_server.url + reverse("articles:home"))
+    page.get_by_role("searchbox", name="Search stories").fill("regatta")
+    page.get_by_role("searchbox", name="Search stories").press("Enter")
+    expect(page.get_by_role("status")).to_have_text("13 stories found.")
+
+    filters = page.get_by_role("search", name="Search with filters")
+    filters.get_by_label("Desk").select_option(label="Sport")
+    filters.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("status")).to_have_text("12 stories found.")
+    page.get_by_role("link", name="More results →").click()
+    results = page.locator(".search-results h2")
+    expect(results).to_have_count(2)
+    expect(results.filter(has_text="river")).to_have_count(0)
 
 
 def test_keyboard_user_can_skip_to_the_content(page, live_server, story):

@@ -49,11 +49,32 @@ FTS_WEIGHTS = "1.0, 0.4, 0.4, 0.2"
 MIN_PREFIX = 4
 
 
-def ranked(stories, text: str):
-    """Return these stories (the matches newest_matches found), best match first."""
+def best_matches(stories, text: str) -> list[int]:
+    """Return the ids of the newest MAX_RESULTS matches, best match first (newest first
+    among equals). Counting and paging them is free: a page then reads only its own stories
+    (stories_shown)."""
+    if connection.vendor != "postgresql":
+        newest_ids = newest(found(stories, text))  # a subquery: one query in all
+        return list(
+            word_match(stories.filter(pk__in=newest_ids), text).values_list("pk", flat=True)
+        )
+    # Ranked by the query that finds them, so that no other query reads them all again.
+    rank = SearchRank(F("search_vector"), postgresql_query(text))
+    ranked = newest_matching(stories, text).annotate(rank=rank).values_list("pk", "rank")
+    # sorted() is stable: equal ranks stay newest first.
+    return [pk for pk, _ in sorted(ranked[:MAX_RESULTS], key=lambda row: -row[1])]
+
+
+def stories_shown(stories, ids: list[int], text: str) -> list:
+    """Return the stories of these ids in the same order, each with a .snippet: a passage
+    around the matches, the matches marked."""
+    page = stories.filter(pk__in=ids).order_by()  # ordered below, as the ids are
     if connection.vendor == "postgresql":
-        return postgresql_ranked(stories, text)
-    return word_match(stories, text)
+        page = page.annotate(marked_snippet=postgresql_snippet(text))
+    by_id = {story.pk: story for story in page}
+    shown = [by_id[pk] for pk in ids if pk in by_id]
+    add_snippets(shown, text)
+    return shown
 
 
 def found(stories, text: str):
@@ -70,18 +91,23 @@ def found(stories, text: str):
 
 
 def newest_matches(stories, text: str) -> list[int]:
-    """Return the ids of the newest MAX_RESULTS stories that match, newest first.
+    """Return the ids of the newest MAX_RESULTS stories that match, newest first."""
+    if connection.vendor != "postgresql":
+        return list(newest(found(stories, text)))
+    return list(newest_matching(stories, text).values_list("pk", flat=True)[:MAX_RESULTS])
 
-    There are two ways to find them, each fast where the other is slow. Reading stories
+
+def newest_matching(stories, text: str):
+    """Return the matches newest first, written as the faster of two plans (PostgreSQL).
+
+    There are two ways to find the newest, each fast where the other is slow. Reading stories
     newest first until enough match reads about MAX_RESULTS / (share of stories matching)
     of them, each a whole search document; reading every match from the search index
     reads each match once. PostgreSQL's own choice between them follows its cost settings
     more than the word: a word in 17% of 100,000 stories took 15 ms one way and 58 ms the
     other. So the planner's estimate of how many stories match picks the way, and each way
-    is written so that it leaves the planner one plan (tests/reader/test_search_plans.py).
+    is written so that it leaves the planner one plan (tests/reader/test_archive_scale.py).
     """
-    if connection.vendor != "postgresql":
-        return list(newest(found(stories, text)))
     query = postgresql_query(text)
     matches = estimated_rows(stories.filter(search_vector=query))
     if matches * matches > NEWEST_FIRST_FACTOR * estimated_rows(stories):
@@ -90,14 +116,11 @@ def newest_matches(stories, text: str) -> list[int]:
         tested = Func(
             F("search_vector"), query, function="ts_match_vq", output_field=BooleanField()
         )
-        return list(newest(stories.filter(tested)))
+        return stories.filter(tested).order_by("-published_at")
     # Ordered by an expression the date index cannot give, so that PostgreSQL reads the
     # matches from the search index, then sorts them (published stories all have a date).
-    matches = stories.filter(search_vector=query)
-    return list(
-        matches.order_by(Coalesce("published_at", "created_at").desc()).values_list(
-            "pk", flat=True
-        )[:MAX_RESULTS]
+    return stories.filter(search_vector=query).order_by(
+        Coalesce("published_at", "created_at").desc()
     )
 
 
@@ -115,22 +138,18 @@ def postgresql_query(text: str):
     return SearchQuery(text, search_type="websearch", config=CONFIG)
 
 
-def postgresql_ranked(stories, text: str):
-    query = postgresql_query(text)
-    return stories.annotate(
-        rank=SearchRank(F("search_vector"), query),
-        marked_snippet=SearchHeadline(
-            # The passage is looked for in the first SNIPPET_TEXT characters: making it
-            # reads the text word by word, 0.6 ms a story for the whole of a long one.
-            Left("body_text", SNIPPET_TEXT),
-            query,
-            config=CONFIG,
-            start_sel=MARK_START,
-            stop_sel=MARK_END,
-            max_words=SNIPPET_WORDS,
-            min_words=15,
-        ),
-    ).order_by("-rank", "-published_at")
+def postgresql_snippet(text: str) -> SearchHeadline:
+    return SearchHeadline(
+        # The passage is looked for in the first SNIPPET_TEXT characters: making it reads
+        # the text word by word, 0.6 ms a story for the whole of a long one.
+        Left("body_text", SNIPPET_TEXT),
+        postgresql_query(text),
+        config=CONFIG,
+        start_sel=MARK_START,
+        stop_sel=MARK_END,
+        max_words=SNIPPET_WORDS,
+        min_words=15,
+    )
 
 
 def words_of(text: str) -> list[str]:

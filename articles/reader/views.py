@@ -164,12 +164,12 @@ class SearchView(ListView):
     paginate_by = SEARCH_PAGE_SIZE
 
     def get_queryset(self):
-        self.found = []  # the matches' ids, newest first
+        """The ids of the matches, best first: a page reads only its own stories."""
         self.form = SearchForm(self.request.GET or None)
         if not self.form.is_valid() or not self.form.cleaned_data["q"]:
-            return Article.objects.none()
+            return []
         filters = self.form.cleaned_data
-        stories = Article.objects.published().select_related("desk").with_bylines()
+        stories = Article.objects.published().select_related("desk")
         if filters["desk"]:
             stories = stories.filter(desk=filters["desk"])
         if filters["tag"]:
@@ -178,14 +178,17 @@ class SearchView(ListView):
             stories = stories.filter(published_at__date__gte=filters["published_after"])
         if filters["published_before"]:
             stories = stories.filter(published_at__date__lte=filters["published_before"])
-        self.found = search.newest_matches(stories, filters["q"])
-        return search.ranked(stories.filter(pk__in=self.found), filters["q"])
+        self.stories = stories
+        return search.best_matches(stories, filters["q"])
 
     def paginate_queryset(self, queryset, page_size):
         # A page number that does not exist shows the nearest page, not an error.
         paginator = self.get_paginator(queryset, page_size)
-        paginator.count = len(self.found)  # known already: no COUNT query
         page = paginator.get_page(self.request.GET.get("page"))
+        if page.object_list:
+            page.object_list = search.stories_shown(
+                self.stories, page.object_list, self.form.cleaned_data["q"]
+            )
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
@@ -194,5 +197,4 @@ class SearchView(ListView):
         context["result_limit"] = search.MAX_RESULTS
         context["filters"] = self.request.GET.copy()
         context["filters"].pop("page", None)
-        search.add_snippets(context["results"], context["query"])
         return context

@@ -30,7 +30,7 @@ PAGE_QUERIES = {
     "tag": 4,  # the tag, the page, the bylines, the menu: picks are for home and desks
     "author": 4,
     "story": 10,  # the story, its 7 parts, "Read next", the menu
-    "search": 7,  # 2 estimates (EXPLAIN), the matches, the page, bylines, menu, desk filter
+    "search": 6,  # 2 estimates (EXPLAIN), the ranked matches, the page, menu, desk filter
 }
 
 pytestmark = [

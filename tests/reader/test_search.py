@@ -41,6 +41,16 @@ def test_headline_match_ranks_above_dek_above_body(client):
     ]
 
 
+def test_equally_good_matches_are_listed_newest_first(client):
+    for age in [3, 1, 2]:
+        story(f"Zeppelin day {age}", published_at=timezone.now() - timedelta(days=age))
+    assert result_headlines(client, q="zeppelin") == [
+        "Zeppelin day 1",
+        "Zeppelin day 2",
+        "Zeppelin day 3",
+    ]
+
+
 def test_every_word_must_match(client):
     story("Harbour ferries go electric", body="Batteries charge in six minutes.")
     story("Harbour crane replaced", body="A new crane arrived.")
@@ -231,8 +241,8 @@ def test_a_common_word_finds_the_newest_matches_and_says_there_are_more(client, 
 def test_search_queries_do_not_grow_with_the_results(client, django_assert_max_num_queries):
     for number in range(15):
         story(f"Zeppelin {number}", tags=["A", "B"])
-    # desks for the filter, the matches, the page, bylines, and the desk menu when its cache
+    # desks for the filter, the ranked matches, the page, and the desk menu when its cache
     # is cold; on SQLite one more for the page's snippets (PostgreSQL makes them with the
-    # page), on PostgreSQL two EXPLAINs for how many stories match (search.newest_matches)
-    with django_assert_max_num_queries(6 if connection.vendor == "sqlite" else 7):
+    # page), on PostgreSQL two EXPLAINs for how many stories match (search.newest_matching)
+    with django_assert_max_num_queries(5 if connection.vendor == "sqlite" else 6):
         client.get(SEARCH, {"q": "zeppelin"})
