@@ -21,12 +21,13 @@ from django.utils.safestring import mark_safe
 
 CONFIG = "english"
 MAX_WORDS = 10
-# Ranking reads the search document of every story it ranks, and a common word matches
-# thousands: only the newest this many matches are ranked (and counted as "200+").
-MAX_RESULTS = 200
+# Finding and ranking a match reads the story's whole search document, and a common word
+# matches thousands: only the newest this many matches are ranked (and counted as "100+"),
+# ten pages of results. For a word in 15% of 100,000 stories, 200 took 9 ms and 100 take 5.
+MAX_RESULTS = 100
 # A story read newest-first and a match fetched through the search index cost about the
 # same (each reads the story's search document), so a word is read newest-first once
-# matches² > MAX_RESULTS × stories: from 14% of 10,000 stories, 4.5% of 100,000, 1.4% of a
+# matches² > MAX_RESULTS × stories: from 10% of 10,000 stories, 3.2% of 100,000, 1% of a
 # million (measured in bench/README.md, "Search").
 NEWEST_FIRST_FACTOR = MAX_RESULTS
 SNIPPET_WORDS = 35
