@@ -82,6 +82,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_prose_editor",
     "adminsortable2",
+    "rest_framework",
+    "drf_spectacular",
+    "django_filters",
+    "corsheaders",
     "articles",
 ]
 
@@ -91,6 +95,8 @@ MIDDLEWARE = [
     "articles.delivery.cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Answers the API's cross-origin preflights, for the origins API_CORS_ORIGINS names.
+    "corsheaders.middleware.CorsMiddleware",
     # A database that cannot be reached, anywhere below this line, gives a static 503 page.
     "newsroom.middleware.DatabaseUnavailableMiddleware",
     # Answers a conditional request whose ETag still matches with 304 Not Modified.
@@ -280,6 +286,39 @@ PASSWORD_RESET_TIMEOUT = 60 * 60
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# The read API (articles/api/): anyone may read what readers see, within a rate per address;
+# a key (issued by Chiefs in the admin) gets its own rate, and a preview key reads drafts.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["articles.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "articles.api.throttling.PerKeyThrottle",
+        "articles.api.throttling.PerAddressThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "key": os.environ.get("API_RATE_PER_KEY", "600/min"),
+        "address": os.environ.get("API_RATE_PER_ADDRESS", "120/min"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "articles.api.pagination.UncountedPagination",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{SITE_NAME} API",
+    "DESCRIPTION": "The published stories, their authors, desks, tags and calls to action.",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Browsers on these origins (an app's web front end, a partner's site) may read the API.
+CORS_ALLOWED_ORIGINS = env_list("API_CORS_ORIGINS", [])
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
 
 # "#EthicalAI", "ethicalai" and "EthicalAI" are one tag.
 TAGGIT_CASE_INSENSITIVE = True

@@ -50,6 +50,7 @@ urlpatterns = [
         name="view_on_site",
     ),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("articles.api.urls")),
     # Browsers ask for /favicon.ico whatever the page says; answer instead of a 404.
     path(
         "favicon.ico",

@@ -42,6 +42,7 @@ from articles.models.history import (
 from articles.models.drafts import Autosave
 from articles.models.curation import Pin, PinQuerySet, ReadNext
 from articles.models.pictures import Picture, PictureQuerySet
+from articles.models.keys import ApiKey
 # isort: on
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "RICH_TEXT_EXTENSIONS",
     "UPDATE_GRACE",
     "WORDS_PER_MINUTE",
+    "ApiKey",
     "Article",
     "ArticleCallToAction",
     "ArticleEvent",

@@ -26,6 +26,7 @@ from django.utils.text import slugify
 from articles.editing import revisions
 from articles.editing.admin_guards import view_on_site
 from articles.models import (
+    ApiKey,
     Article,
     ArticleEvent,
     Author,
@@ -317,6 +318,16 @@ ROUTES = {
         refuses="writer",
         obj=lambda w: w.pin.pk,
     ),
+    **admin_model(
+        "apikey",
+        changelist="chief",
+        add="chief",
+        history="chief",
+        delete=None,  # keys are revoked, never deleted
+        change="chief",
+        refuses="editor",
+        obj=lambda w: w.key.pk,
+    ),
     "admin/articles/pin/story-autocomplete/": Rule(
         lambda w, s: (
             reverse("admin:articles_pin_story_autocomplete")
@@ -399,12 +410,35 @@ ROUTES = {
     "sitemap-news.xml": Rule(lambda w, s: "/sitemap-news.xml", opens=ANYONE),
     "sitemap-<section>.xml": Rule(lambda w, s: "/sitemap-articles.xml", opens=ANYONE),
     "robots.txt": Rule(lambda w, s: "/robots.txt", opens=ANYONE),
+    # --- The read API: what readers see, to anyone (tests/api/ checks what it leaves out).
+    "api/v1/schema/": Rule(lambda w, s: reverse("api:schema"), opens=ANYONE),
+    "api/v1/^stories/$": Rule(lambda w, s: reverse("api:story-list"), opens=ANYONE),
+    "api/v1/^stories/(?P<slug>[^/.]+)/$": Rule(
+        lambda w, s: reverse("api:story-detail", args=[w.published.slug]), opens=ANYONE
+    ),
+    "api/v1/^authors/$": Rule(lambda w, s: reverse("api:author-list"), opens=ANYONE),
+    "api/v1/^authors/(?P<slug>[^/.]+)/$": Rule(
+        lambda w, s: reverse("api:author-detail", args=[w.author.slug]), opens=ANYONE
+    ),
+    "api/v1/^desks/$": Rule(lambda w, s: reverse("api:desk-list"), opens=ANYONE),
+    "api/v1/^desks/(?P<slug>[^/.]+)/$": Rule(
+        lambda w, s: reverse("api:desk-detail", args=[w.desk.slug]), opens=ANYONE
+    ),
+    "api/v1/^tags/$": Rule(lambda w, s: reverse("api:tag-list"), opens=ANYONE),
+    "api/v1/^tags/(?P<slug>[^/.]+)/$": Rule(
+        lambda w, s: reverse("api:tag-detail", args=[w.tag.slug]), opens=ANYONE
+    ),
+    "api/v1/^calls-to-action/$": Rule(
+        lambda w, s: reverse("api:call-to-action-list"), opens=ANYONE
+    ),
     "^media/(?P<path>.*)$": Rule(
         lambda w, s: "/media/no-such-file.png", opens=ANYONE, answer=404, optional=True
     ),
 }
 STAFF_ROUTES = [route for route, rule in ROUTES.items() if rule.opens != ANYONE]
 STORY_ROUTES = [route for route, rule in ROUTES.items() if rule.story]
+# The read API changes nothing and has no form: no method but reading, no CSRF token to ask for.
+API_ROUTES = [route for route in ROUTES if route.startswith("api/")]
 
 
 def site_routes() -> set[str]:
@@ -463,6 +497,7 @@ def w(writer, other_writer, editor, chief, superuser):
         cta=CallToAction.objects.first(),
         group=Group.objects.get(name="Writer"),
         pin=Pin.objects.create(article=published),
+        key=ApiKey.issue(name="Mobile app", scope=ApiKey.Scope.PREVIEW, by=chief)[0],
         picture=Picture.objects.create(
             image="stories/2026/01/heron.png", width=60, height=40, alt="A heron"
         ),
@@ -728,7 +763,7 @@ def test_no_method_but_post_changes_anything_or_crashes(w, route):
     assert database_state() == before
 
 
-@pytest.mark.parametrize("route", list(ROUTES))
+@pytest.mark.parametrize("route", [route for route in ROUTES if route not in API_ROUTES])
 def test_unsafe_methods_without_a_csrf_token_are_refused(w, route):
     rule = ROUTES[route]
     client = client_for(w, rule.opens or "superuser", enforce_csrf_checks=True)
@@ -738,6 +773,16 @@ def test_unsafe_methods_without_a_csrf_token_are_refused(w, route):
         response = send(client, method, url, {"post": "yes", "headline": "Changed"})
         assert response.status_code == 403, (method, response.status_code)
         assert "CSRF" in response.content.decode(), method
+    assert database_state() == before
+
+
+@pytest.mark.parametrize("route", API_ROUTES)
+def test_the_api_answers_only_reading_methods(w, route):
+    client = client_for(w, ANYONE, enforce_csrf_checks=True)
+    url = ROUTES[route].url(w, w.theirs)
+    before = database_state()
+    for method in ["POST", "PUT", "PATCH", "DELETE"]:
+        assert send(client, method, url, {"headline": "Changed"}).status_code == 405, method
     assert database_state() == before
 
 
