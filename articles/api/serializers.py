@@ -167,8 +167,8 @@ class StorySummarySerializer(TrimmedFieldsMixin, serializers.ModelSerializer):
 
     url = AbsoluteUrlField()
     desk = ShortDeskSerializer(allow_null=True)
-    bylines = serializers.SerializerMethodField()
-    tags = serializers.SerializerMethodField()
+    bylines = BylineSerializer(source="byline_authors", many=True)
+    tags = ShortTagSerializer(source="shown_tags", many=True)
     hero_image = serializers.SerializerMethodField()
     reading_minutes = serializers.IntegerField()
 
@@ -190,24 +190,17 @@ class StorySummarySerializer(TrimmedFieldsMixin, serializers.ModelSerializer):
         ]
 
     def to_representation(self, article):
+        preview = self.context.get("reads_unpublished")
+        # Internal tags only for a preview key (both from the prefetched tagged items).
+        article.shown_tags = (
+            [item.tag for item in article.tagged_items.all()] if preview else article.public_tags
+        )
         data = super().to_representation(article)
-        if self.context.get("reads_unpublished"):
+        if preview:
             # A preview key sees stories readers do not: say which, and why not.
             data["status"] = article.status
             data["trashed"] = article.deleted_at is not None
         return data
-
-    @extend_schema_field(BylineSerializer(many=True))
-    def get_bylines(self, article):
-        return BylineSerializer(article.byline_authors, many=True, context=self.context).data
-
-    @extend_schema_field(ShortTagSerializer(many=True))
-    def get_tags(self, article):
-        items = article.tagged_items.all()
-        tags = [item.tag for item in items]
-        if not self.context.get("reads_unpublished"):
-            tags = article.public_tags
-        return ShortTagSerializer(tags, many=True, context=self.context).data
 
     @extend_schema_field(HeroImageSerializer(allow_null=True))
     def get_hero_image(self, article):
