@@ -9,6 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from articles.editing.importers import import_story
+from articles.editing.story_format import parse_story
 from articles.models import ApiKey, ArticleCallToAction, Notice, Section, Tag
 from tests.factories import make_article, make_author, make_cta, make_desk
 
@@ -266,3 +268,30 @@ def test_detail_queries_do_not_grow_with_the_parts(client):
             assert client.get(detail_url(story)).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_reference_story_comes_out_whole(client, reference_story_text):
+    story = import_story(parse_story(reference_story_text))
+    story.status, story.published_at = "published", timezone.now()
+    story.save()
+    shown = client.get(detail_url(story)).json()
+    assert [s["heading"] for s in shown["sections"]] == [
+        "",
+        "Artists’ Concerns and the Leaked Access",
+        "OpenAI’s Response and the Ethical Debate",
+        "The Future of AI and Creative Industries",
+    ]
+    assert len(shown["takeaways"]) == 4
+    assert [t["name"] for t in shown["tags"]] == [
+        "AIRevolution",
+        "ArtistsProtest",
+        "EthicalAI",
+        "CreativeIndustries",
+    ]
+    assert [(c["role"], c["name"]) for c in shown["credits"]] == [
+        ("Original article and inspiration provided by", "Nitasha Tiku")
+    ]
+    assert [p["call_to_action"]["text"] for p in shown["calls_to_action"]] == [
+        "Connect with one of our AI Strategists today at Opahl Technologies"
+    ]
+    assert shown["closing"]["text"]
