@@ -2,10 +2,14 @@
 (ApiKey.Scope.PREVIEW) also reads what readers cannot: drafts, scheduled and trashed
 stories, and internal tags."""
 
+from datetime import UTC
+
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.http import http_date
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
@@ -35,12 +39,28 @@ def reads_unpublished(request) -> bool:
     return request.auth is not None and request.auth.reads_unpublished
 
 
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, turned to UTC: PostgreSQL refuses offsets past ±15:59, which
+    Python's datetime takes."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        try:
+            return moment and moment.astimezone(UTC)
+        except OverflowError:  # year 1 or 9999 moved across midnight
+            raise ValidationError("That time is out of range.", code="invalid") from None
+
+
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
 class StoryFilter(filters.FilterSet):
     desk = filters.CharFilter(field_name="desk__slug", help_text="A desk's slug.")
     tag = filters.CharFilter(method="filter_tag", help_text="A tag's slug.")
     author = filters.CharFilter(field_name="bylines__author__slug", help_text="An author's slug.")
-    published_since = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
-    published_before = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lt")
+    published_since = UtcDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = UtcDateTimeFilter(field_name="published_at", lookup_expr="lt")
     q = filters.CharFilter(
         method="filter_search", help_text="Words to find: the newest 100 stories that match."
     )
