@@ -5,8 +5,9 @@ stories, and internal tags."""
 from datetime import UTC
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
@@ -27,9 +28,11 @@ from articles.models import (
 )
 from articles.reader import search
 
+# A draft has no publication time: a preview key gets drafts before the newest stories, on
+# both databases (PostgreSQL's own order for DESC, which its indexes keep).
 ORDERINGS = {
-    "-published_at": ["-published_at", "-id"],
-    "published_at": ["published_at", "id"],
+    "-published_at": [F("published_at").desc(nulls_first=True), "-id"],
+    "published_at": [F("published_at").asc(nulls_last=True), "id"],
     "-updated_at": ["-updated_at", "-id"],
     "updated_at": ["updated_at", "id"],
 }
@@ -94,11 +97,11 @@ class LastModifiedMixin:
         changed = getattr(self, "last_changed", None)
         if changed and response.status_code == 200:
             response["Last-Modified"] = http_date(changed.timestamp())
-        # A preview key's answers hold unpublished stories: no shared cache may keep them.
-        response["Cache-Control"] = (
-            "private, no-store" if reads_unpublished(request) else "public, max-age=60"
-        )
-        response["Vary"] = "Authorization, Origin"
+        # A preview key's answers hold unpublished stories, and a refusal (401, 429) is for
+        # one client: no shared cache may keep either.
+        shareable = response.status_code == 200 and not reads_unpublished(request)
+        response["Cache-Control"] = "public, max-age=60" if shareable else "private, no-store"
+        patch_vary_headers(response, ["Authorization"])
         return response
 
 

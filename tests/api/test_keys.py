@@ -122,3 +122,9 @@ def test_a_preview_keys_answers_are_not_kept_by_shared_caches(client):
     _, secret = ApiKey.issue(name="Preview", scope=ApiKey.Scope.PREVIEW)
     assert client.get(STORIES, headers=with_key(secret))["Cache-Control"] == "private, no-store"
     assert client.get(STORIES)["Cache-Control"] == "public, max-age=60"
+
+
+def test_a_refusal_is_not_kept_by_shared_caches(client, monkeypatch):
+    monkeypatch.setattr(PerAddressThrottle, "THROTTLE_RATES", {"address": "1/min"})
+    client.get(STORIES)
+    assert client.get(STORIES)["Cache-Control"] == "private, no-store"

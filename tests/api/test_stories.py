@@ -298,3 +298,9 @@ def test_the_reference_story_comes_out_whole(client, reference_story_text):
         "Connect with one of our AI Strategists today at Opahl Technologies"
     ]
     assert shown["closing"]["text"]
+
+
+def test_a_preview_key_gets_drafts_before_the_newest_stories(client):
+    make_article(headline="Published")
+    make_article(headline="Draft", status="draft", published_at=None)
+    assert headlines(client.get(STORIES, {"key": preview_key()})) == ["Draft", "Published"]
