@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -12,13 +13,13 @@ from django.utils import timezone
 KEY_BYTES = 13
 # How often a key's "last used" time is written: a busy integration would otherwise write
 # on every request.
-LAST_USED_PRECISION = timezone.timedelta(minutes=1)
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
-def digest(key: str) -> str:
+def secret_digest(secret: str) -> str:
     """The stored form of a key. A key is 104 random bits, not a password: one SHA-256 is
     enough to make a copy of the table useless, and cheap enough to run on every request."""
-    return hashlib.sha256(key.encode()).hexdigest()
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class ApiKeyQuerySet(models.QuerySet):
@@ -72,13 +73,13 @@ class ApiKey(models.Model):
     def new_secret(self) -> str:
         """Give the key a new secret and return it: it is shown once and never stored."""
         secret = secrets.token_hex(KEY_BYTES)
-        self.prefix, self.digest = secret[:6], digest(secret)
+        self.prefix, self.digest = secret[:6], secret_digest(secret)
         return secret
 
     @classmethod
     def find(cls, secret: str) -> "ApiKey | None":
         """Return the active key with this secret, noting that it was used."""
-        key = cls.objects.active().filter(digest=digest(secret)).first()
+        key = cls.objects.active().filter(digest=secret_digest(secret)).first()
         if key is not None:
             now = timezone.now()
             stale = models.Q(last_used_at__isnull=True) | models.Q(

@@ -234,7 +234,7 @@ def test_production_gives_up_on_redis_after_half_a_second_and_keeps_sessions_in_
         "socket_timeout": 0.5,
     }
     assert production["sessions"] == "django.contrib.sessions.backends.cached_db"
-    assert production["database"] == {"connect_timeout": 3}
+    assert production["database"] == {"connect_timeout": 3, "options": "-c jit=off"}
 
 
 def test_reader_page_is_served_from_the_database_while_redis_is_down(

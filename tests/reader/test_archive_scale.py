@@ -111,6 +111,14 @@ def test_search_for_a_word_in_1_percent_of_stories_reads_the_search_index(archiv
     assert "Bitmap Index Scan on article_search_vector_idx" in plan, plan
 
 
+def test_queries_are_not_compiled_to_machine_code():
+    # At a million stories the planner's estimates pass jit_above_cost: compiling the tag
+    # page's first query took longer than running it.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
+
+
 def test_admin_story_list_and_search_count_at_most_once(archive, client):
     client.force_login(make_user("edgar", groups=["Editor"]))
     changelist = reverse("admin:articles_article_changelist")
