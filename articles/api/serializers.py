@@ -16,7 +16,7 @@ from articles.models import (
     Tag,
     plain_text,
 )
-from articles.reader.seo import absolute, sharing_image
+from articles.reader.seo import absolute, canonical_url, sharing_image
 
 
 class TrimmedFieldsMixin:
@@ -277,13 +277,9 @@ class StorySerializer(StorySummarySerializer):
     def get_seo(self, article):
         request = self.context["request"]
         url = absolute(request, article.get_absolute_url())
-        original = next((c.url for c in article.credits.all() if c.url), "")
-        canonical = (
-            absolute(request, original) if article.canonical_is_original and original else url
-        )
         return {
             "title": article.seo_title or article.headline,
             "description": article.seo_description or article.dek,
-            "canonical_url": canonical,
+            "canonical_url": canonical_url(request, article, article.credits.all(), url),
             "social_image": sharing_image(request, article).get("url"),
         }

@@ -74,9 +74,9 @@ class StoryFilter(filters.FilterSet):
     )
 
     def filter_tag(self, stories, name, slug):
-        tags = Tag.objects.filter(slug=slug)
-        if not reads_unpublished(self.request):
-            tags = tags.filter(is_internal=False)
+        # Which tags readers see is Tag.objects.public()'s rule; a preview key sees all.
+        tags = Tag.objects.all() if reads_unpublished(self.request) else Tag.objects.public()
+        tags = tags.filter(slug=slug)
         return stories.filter(Exists(TaggedArticle.objects.filter(
             content_object=OuterRef("pk"), tag__in=tags
         )))  # fmt: skip

@@ -76,8 +76,6 @@ def default_sharing_image(request) -> dict:
 def story_metadata(request, article, parts: dict) -> dict:
     """Everything the story page's <head> needs, from the story and its parts."""
     url = absolute(request, article.get_absolute_url())
-    # A credit may link to a path on this site; search engines need the full address.
-    original = next((absolute(request, c.url) for c in parts["credits"] if c.url), "")
     description = (
         article.seo_description
         or article.dek
@@ -89,7 +87,7 @@ def story_metadata(request, article, parts: dict) -> dict:
         "title": article.seo_title or article.headline,
         "description": description,
         "url": url,
-        "canonical": original if article.canonical_is_original and original else url,
+        "canonical": canonical_url(request, article, parts["credits"], url),
         "image": image,
         "keywords": keywords,
         "json_ld": as_json_ld(
@@ -102,6 +100,13 @@ def story_metadata(request, article, parts: dict) -> dict:
             }
         ),
     }
+
+
+def canonical_url(request, article, credits, url: str) -> str:
+    """The story's own address, or the original's when the editor says the story is a copy."""
+    # A credit may link to a path on this site; search engines need the full address.
+    original = next((absolute(request, c.url) for c in credits if c.url), "")
+    return original if article.canonical_is_original and original else url
 
 
 # Google reads several pictures of a story; a handful is plenty.
