@@ -321,7 +321,7 @@ SPECTACULAR_SETTINGS = {
 }
 # Browsers on these origins (an app's web front end, a partner's site) may read the API.
 CORS_ALLOWED_ORIGINS = env_list("API_CORS_ORIGINS", [])
-CORS_URLS_REGEX = r"^/api/"
+CORS_URLS_REGEX = r"^/(api|ghost/api)/"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
 

@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView, TemplateView
 
+from articles.api.urls import ghost_urlpatterns
 from articles.delivery.cache import reader_page
 from articles.editing.admin_guards import view_on_site
 from articles.moderation.urls import legacy_urlpatterns
@@ -51,6 +52,8 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("articles.api.urls")),
+    # Ghost's Content API, for front ends written for Ghost (articles/api/ghost.py).
+    path("ghost/api/content/", include((ghost_urlpatterns, "ghost"))),
     # Browsers ask for /favicon.ico whatever the page says; answer instead of a 404.
     path(
         "favicon.ico",

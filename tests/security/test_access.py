@@ -23,6 +23,7 @@ from django.urls import URLResolver, get_resolver, include, path, reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from articles.api.ghost import ghost_id
 from articles.editing import revisions
 from articles.editing.admin_guards import view_on_site
 from articles.models import (
@@ -92,6 +93,16 @@ def admin_model(model, *, changelist, add, history, delete, change, refuses=None
 
 def story_url(name, *extra):
     return lambda w, s: reverse(name, args=[s.pk, *(e(w) for e in extra)])
+
+
+def ghost(path):
+    """A Ghost Content API address, with a key in it as Ghost's clients send one."""
+
+    def url(w, s):
+        key = ApiKey.issue(name="Ghost front end", scope=ApiKey.Scope.PUBLISHED)[1]
+        return f"/ghost/api/content/{path(w)}?key={key}"
+
+    return url
 
 
 STORY_PAGE = {"story": True, "own": True, "opens": "editor"}
@@ -431,6 +442,36 @@ ROUTES = {
     "api/v1/^calls-to-action/$": Rule(
         lambda w, s: reverse("api:call-to-action-list"), opens=ANYONE
     ),
+    # --- Ghost's Content API: the same, with a content key as Ghost's clients send it.
+    "ghost/api/content/posts/": Rule(ghost(lambda w: "posts/"), opens=ANYONE),
+    "ghost/api/content/posts/slug/<str:slug>/": Rule(
+        ghost(lambda w: f"posts/slug/{w.published.slug}/"), opens=ANYONE
+    ),
+    "ghost/api/content/posts/<str:pk>/": Rule(
+        ghost(lambda w: f"posts/{ghost_id(w.published.pk)}/"), opens=ANYONE
+    ),
+    "ghost/api/content/pages/": Rule(ghost(lambda w: "pages/"), opens=ANYONE),
+    "ghost/api/content/pages/slug/<str:slug>/": Rule(
+        ghost(lambda w: "pages/slug/about/"), opens=ANYONE, answer=404
+    ),
+    "ghost/api/content/pages/<str:pk>/": Rule(
+        ghost(lambda w: f"pages/{ghost_id(1)}/"), opens=ANYONE, answer=404
+    ),
+    "ghost/api/content/authors/": Rule(ghost(lambda w: "authors/"), opens=ANYONE),
+    "ghost/api/content/authors/slug/<str:slug>/": Rule(
+        ghost(lambda w: f"authors/slug/{w.author.slug}/"), opens=ANYONE
+    ),
+    "ghost/api/content/authors/<str:pk>/": Rule(
+        ghost(lambda w: f"authors/{ghost_id(w.author.pk)}/"), opens=ANYONE
+    ),
+    "ghost/api/content/tags/": Rule(ghost(lambda w: "tags/"), opens=ANYONE),
+    "ghost/api/content/tags/slug/<str:slug>/": Rule(
+        ghost(lambda w: f"tags/slug/{w.tag.slug}/"), opens=ANYONE
+    ),
+    "ghost/api/content/tags/<str:pk>/": Rule(
+        ghost(lambda w: f"tags/{ghost_id(w.tag.pk)}/"), opens=ANYONE
+    ),
+    "ghost/api/content/settings/": Rule(ghost(lambda w: "settings/"), opens=ANYONE),
     "^media/(?P<path>.*)$": Rule(
         lambda w, s: "/media/no-such-file.png", opens=ANYONE, answer=404, optional=True
     ),
@@ -438,7 +479,7 @@ ROUTES = {
 STAFF_ROUTES = [route for route, rule in ROUTES.items() if rule.opens != ANYONE]
 STORY_ROUTES = [route for route, rule in ROUTES.items() if rule.story]
 # The read API changes nothing and has no form: no method but reading, no CSRF token to ask for.
-API_ROUTES = [route for route in ROUTES if route.startswith("api/")]
+API_ROUTES = [route for route in ROUTES if route.startswith(("api/", "ghost/api/"))]
 
 
 def site_routes() -> set[str]:
