@@ -36,6 +36,9 @@ $(STAMP): pyproject.toml | $(VENV)
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	DEBUG=1 SITE_URL='$(SITE_URL)' $(BIN)/python manage.py load_demo
+	@# The task worker (webhook deliveries) runs beside the dev server and stops with it.
+	DEBUG=1 SITE_URL='$(SITE_URL)' $(BIN)/python manage.py db_worker --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 SITE_URL='$(SITE_URL)' $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)

@@ -7,6 +7,9 @@ set-up: DATABASE_URL may name a PostgreSQL database whose name contains "bench")
 wrk against, in turn:
   api-list        /api/v1/stories/?limit=20: a page of 20 stories
   api-detail      /api/v1/stories/<slug>/: one story with all its parts
+  ghost-list      /ghost/api/content/posts/?limit=20&include=authors,tags: Ghost's list,
+                  each post with its html, and the total Ghost's pagination needs
+  ghost-read      /ghost/api/content/posts/slug/<slug>/: Ghost's read of the story
   html-uncached   the same story's page, drawn from its parts (page cache off)
   html-cached     the same page from the page cache
 The API's rate limits are raised out of the way (they would answer 429 within a second) but
@@ -18,18 +21,25 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from run import PORTS, PYTHON, STORY, prepare, run_wrk, start, wait_for
+from run import PORTS, PROJECT, PYTHON, STORY, prepare, run_wrk, start, wait_for
 
 TARGETS = {
     "api-list": ("uncached", "/api/v1/stories/?limit=20"),
     "api-detail": ("uncached", f"/api/v1/stories/{STORY}/"),
+    "ghost-list": ("uncached", "/ghost/api/content/posts/?limit=20&include=authors,tags&key={key}"),
+    "ghost-read": ("uncached", f"/ghost/api/content/posts/slug/{STORY}/?key={{key}}"),
     "html-uncached": ("uncached", f"/stories/{STORY}/"),
     "html-cached": ("cached", f"/stories/{STORY}/"),
 }
+ISSUE_KEY = (
+    "from articles.models import ApiKey; "
+    "print(ApiKey.issue(name='Benchmark', scope=ApiKey.Scope.PUBLISHED)[1])"
+)
 
 
 def main():
@@ -50,6 +60,11 @@ def main():
             "API_RATE_PER_ADDRESS": "100000000/min",
             "API_RATE_PER_KEY": "100000000/min",
         }
+        # Ghost's API takes a key, as Ghost's clients send it.
+        key = subprocess.run(
+            [PYTHON, "manage.py", "shell", "-v0", "-c", ISSUE_KEY],
+            cwd=PROJECT, env=env, capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
         gunicorn = [PYTHON, "-m", "gunicorn", "--workers", str(args.workers), "--no-control-socket"]
         ports = {"uncached": PORTS["newsroom-uncached"], "cached": PORTS["newsroom-cached"]}
         servers["uncached"] = start(
@@ -60,7 +75,7 @@ def main():
             [*gunicorn, "--bind", f"127.0.0.1:{ports['cached']}", "newsroom.wsgi"], env
         )
         urls = {
-            name: f"http://127.0.0.1:{ports[server]}{path}"
+            name: f"http://127.0.0.1:{ports[server]}{path.format(key=key)}"
             for name, (server, path) in TARGETS.items()
         }
         for url in urls.values():

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_filters",
     "corsheaders",
+    "django_tasks_db",
     "articles",
 ]
 
@@ -319,6 +320,18 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
 }
+# Background work (webhook deliveries) runs on Django's tasks framework. The tasks wait in
+# the database until `manage.py db_worker` runs them: no broker to run, and a task is
+# enqueued in the same transaction as the change that asks for it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Webhooks: seconds to wait for a receiver, and the waits before each retry (a failed
+# delivery is retried for about 8.5 hours, then given up and marked failed in the admin).
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 15)
+WEBHOOK_RETRY_DELAYS = [60, 300, 1800, 7200, 21600]
+# Receivers on private, loopback or link-local addresses are refused, so that a webhook
+# cannot reach the newsroom's own network. Tests, and a receiver on the same machine, need this.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+
 # Browsers on these origins (an app's web front end, a partner's site) may read the API.
 CORS_ALLOWED_ORIGINS = env_list("API_CORS_ORIGINS", [])
 CORS_URLS_REGEX = r"^/(api|ghost/api)/"

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
+from articles.api import webhooks
 from articles.delivery import cache as page_cache
 from articles.editing import autosave, images, revisions
 from articles.models import (
@@ -19,6 +20,7 @@ from articles.models import (
     Revision,
     Section,
     Takeaway,
+    Webhook,
     refresh_search_vectors,
 )
 from articles.reader import related
@@ -73,6 +75,8 @@ def finish_save(article: Article, *, by, summary: str) -> Revision:
         if revision.version == 1:
             autosave.discard(article_id=None, user=by)
     page_cache.pages_changed()
+    if article.is_published:
+        webhooks.announce(article, Webhook.Event.UPDATED)
     return revision
 
 

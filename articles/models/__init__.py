@@ -43,6 +43,7 @@ from articles.models.drafts import Autosave
 from articles.models.curation import Pin, PinQuerySet, ReadNext
 from articles.models.pictures import Picture, PictureQuerySet
 from articles.models.keys import ApiKey
+from articles.models.hooks import DeliveryAttempt, Webhook, WebhookDelivery
 # isort: on
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "Byline",
     "CallToAction",
     "Credit",
+    "DeliveryAttempt",
     "Desk",
     "Notice",
     "Picture",
@@ -77,6 +79,8 @@ __all__ = [
     "TagQuerySet",
     "TaggedArticle",
     "Takeaway",
+    "Webhook",
+    "WebhookDelivery",
     "bylines_with_authors",
     "count_words",
     "hashtag",

@@ -42,6 +42,10 @@ CHIEF = [
     "articles.change_notice",
     # API keys: issued and revoked, never deleted, so that their history stays.
     *(f"articles.{verb}_apikey" for verb in ["add", "change", "view"]),
+    # Webhooks, and their delivery log, which only the sending writes.
+    *(f"articles.{verb}_webhook" for verb in EVERY),
+    "articles.view_webhookdelivery",
+    "articles.view_deliveryattempt",
     *(f"auth.{verb}_user" for verb in EVERY),
     "auth.view_group",
 ]

@@ -19,8 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from articles.api import webhooks
 from articles.delivery import cache as page_cache
-from articles.models import EDIT_ANY, Article, ArticleEvent, SchedulerRun
+from articles.models import EDIT_ANY, Article, ArticleEvent, SchedulerRun, Webhook
 from articles.moderation.emails import notify_writer
 from articles.moderation.quality import check_quality
 from articles.reader import related
@@ -283,9 +284,14 @@ def _move(article, transition, *, by, note, changes, now, actor_name=""):
         note=note,
         created_at=now,
     )
+    was_published = article.status == Status.PUBLISHED
     article.refresh_from_db(fields=["status", "published_at"])
     related.story_changed(article)
     page_cache.pages_changed()
+    if transition.target == Status.PUBLISHED:
+        webhooks.announce(article, Webhook.Event.PUBLISHED)
+    elif was_published:
+        webhooks.announce(article, Webhook.Event.UNPUBLISHED)
     if transition.notifies:
         as_scheduled = by is None and actor_name == SCHEDULER
         transaction.on_commit(
@@ -366,6 +372,8 @@ def trash(article: Article, *, by, now=None) -> None:
     Article.objects.filter(pk=article.pk).update(deleted_at=now or timezone.now())
     ArticleEvent.objects.create(article=article, actor=by, action="trash")
     page_cache.pages_changed()
+    if article.is_published:
+        webhooks.announce(article, Webhook.Event.DELETED)
 
 
 @transaction.atomic
@@ -373,5 +381,8 @@ def restore_from_trash(article: Article, *, by) -> None:
     if not by.has_perm("articles.restore_article"):
         raise PermissionDenied("You may not restore stories.")
     Article.objects.filter(pk=article.pk).update(deleted_at=None)
+    article.deleted_at = None
     ArticleEvent.objects.create(article=article, actor=by, action="restore")
     page_cache.pages_changed()
+    if article.is_published:  # back on the site: to a receiver, published again
+        webhooks.announce(article, Webhook.Event.PUBLISHED)

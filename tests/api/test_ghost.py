@@ -58,6 +58,16 @@ def test_a_revoked_key_is_refused(client, key):
     assert error_of(client.get(f"{ROOT}/posts/", {"key": key}), 401)["message"]
 
 
+def test_an_allowed_origin_may_read_it_from_a_browser(client, key, settings):
+    # A Ghost front end running in visitors' browsers, on its own origin.
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+    url = f"{ROOT}/posts/?key={key}"
+    allowed = client.get(url, headers={"origin": "https://app.example.com"})
+    other = client.get(url, headers={"origin": "https://evil.example.net"})
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert "Access-Control-Allow-Origin" not in other
+
+
 def test_posts_are_the_published_stories_newest_first(ghost):
     make_article(headline="Older", published_at=timezone.now() - timedelta(days=2))
     make_article(headline="Newer", published_at=timezone.now() - timedelta(days=1))
@@ -186,6 +196,7 @@ def test_the_html_holds_the_story_in_reading_order_with_the_credit_first(ghost):
     assert positions == sorted(positions)
     assert "Connect with one of our AI Strategists today" in html
     assert "In this story" not in html  # a Ghost theme draws its own contents
+    assert "{#" not in html and "{%" not in html
 
 
 def test_canonical_url_is_the_original_only_for_a_syndicated_story(ghost):

@@ -122,3 +122,9 @@ def test_the_page_is_rendered_for_the_address_it_is_read_at(client, story):
     page = client.get(story.get_absolute_url(), HTTP_HOST="localhost").content.decode()
 
     assert 'href="http://localhost/stories/' in page
+
+
+def test_no_template_comment_or_tag_reaches_the_page(client, story):
+    page = page_of(client, story)
+    assert "{#" not in page
+    assert "{%" not in page

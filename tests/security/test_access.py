@@ -22,7 +22,9 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, include, path, reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django_tasks_db.models import DBTaskResult
 
+from articles.api import tasks
 from articles.api.ghost import ghost_id
 from articles.editing import revisions
 from articles.editing.admin_guards import view_on_site
@@ -41,6 +43,8 @@ from articles.models import (
     Revision,
     Section,
     Tag,
+    Webhook,
+    WebhookDelivery,
 )
 from articles.moderation.views import preview_link_url
 from tests.factories import inline_rows, make_article, make_author, make_desk, make_user
@@ -69,10 +73,12 @@ class Rule:
     optional: bool = False  # only some settings have it (media files when DEBUG is on)
 
 
-def admin_model(model, *, changelist, add, history, delete, change, refuses=None, obj):
+def admin_model(
+    model, *, changelist, add, history, delete, change, refuses=None, obj, app="articles"
+):
     """The six addresses Django's admin gives a model, with who may open each."""
-    name = f"admin:articles_{model}"
-    root = f"admin/articles/{model}/"
+    name = f"admin:{app}_{model}"
+    root = f"admin/{app}/{model}/"
 
     def at(view, *args):
         return lambda w, s: reverse(f"{name}_{view}", args=[a(w) for a in args])
@@ -144,7 +150,7 @@ ROUTES = {
         opens="editor",
         answer=302,
     ),
-    "admin/^(?P<app_label>auth|articles)/$": Rule(
+    "admin/^(?P<app_label>auth|django_tasks_database|articles)/$": Rule(
         lambda w, s: reverse("admin:app_list", args=["articles"]), opens="writer"
     ),
     "admin/(?P<url>.*)$": Rule(lambda w, s: "/admin/no-such-page/", opens="writer", answer=404),
@@ -339,6 +345,38 @@ ROUTES = {
         refuses="editor",
         obj=lambda w: w.key.pk,
     ),
+    **admin_model(
+        "webhook",
+        changelist="chief",
+        add="chief",
+        history="chief",
+        delete="chief",
+        change="chief",
+        refuses="editor",
+        obj=lambda w: w.hook.pk,
+    ),
+    **admin_model(
+        "webhookdelivery",
+        changelist="chief",
+        add=None,  # written by the sending alone
+        history="chief",
+        delete=None,
+        change="chief",  # to read it: nobody may change it
+        refuses="editor",
+        obj=lambda w: w.delivery.pk,
+    ),
+    # The task queue itself (django-tasks-db's admin): for whoever runs the site.
+    **admin_model(
+        "dbtaskresult",
+        app="django_tasks_database",
+        changelist="superuser",
+        add=None,
+        history="superuser",
+        delete=None,
+        change="superuser",
+        refuses="chief",
+        obj=lambda w: w.task.pk,
+    ),
     "admin/articles/pin/story-autocomplete/": Rule(
         lambda w, s: (
             reverse("admin:articles_pin_story_autocomplete")
@@ -521,6 +559,8 @@ def w(writer, other_writer, editor, chief, superuser):
         created_by=editor,
         expires_at=timezone.now() + timedelta(days=3),
     )
+    hook = Webhook.objects.create(name="Site", url="https://example.com/hook", events=["x"])
+    delivery = WebhookDelivery.objects.create(webhook=hook, event="story.published", payload={})
     return SimpleNamespace(
         writer=writer,
         other_writer=other_writer,
@@ -539,6 +579,9 @@ def w(writer, other_writer, editor, chief, superuser):
         group=Group.objects.get(name="Writer"),
         pin=Pin.objects.create(article=published),
         key=ApiKey.issue(name="Mobile app", scope=ApiKey.Scope.PREVIEW, by=chief)[0],
+        hook=hook,
+        delivery=delivery,
+        task=DBTaskResult.objects.get(pk=tasks.deliver.enqueue(delivery.pk).id),
         picture=Picture.objects.create(
             image="stories/2026/01/heron.png", width=60, height=40, alt="A heron"
         ),
