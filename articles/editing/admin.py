@@ -147,8 +147,7 @@ class ArticleAdmin(
     }
 
     class Media:
-        css = {"all": ["css/admin.css"]}
-        js = ["js/story-editor.js"]
+        js = ["js/story-editor.js"]  # css/admin.css is on every admin page (base_site.html)
 
     def get_fieldsets(self, request, obj=None):
         hero_fields = ["hero_picture", "hero_image", "hero_alt", "hero_caption", "hero_credit"]
