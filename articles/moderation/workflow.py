@@ -13,6 +13,7 @@ both: no publication goes around it.
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -288,6 +289,10 @@ def _move(article, transition, *, by, note, changes, now, actor_name=""):
     article.refresh_from_db(fields=["status", "published_at"])
     related.story_changed(article)
     page_cache.pages_changed()
+    if transition.target == Status.SCHEDULED:
+        transaction.on_commit(
+            partial(queue_publication, article.pk, article.published_at), robust=True
+        )
     if transition.target == Status.PUBLISHED:
         webhooks.announce(article, Webhook.Event.PUBLISHED)
     elif was_published:
@@ -301,6 +306,13 @@ def _move(article, transition, *, by, note, changes, now, actor_name=""):
             robust=True,
         )
     return article
+
+
+def queue_publication(story_id: int, when) -> None:
+    """Have the task worker publish the story at its time (articles/moderation/tasks.py)."""
+    from articles.moderation import tasks  # tasks.py imports this module
+
+    tasks.publish_when_due.using(run_after=when).enqueue(story_id)
 
 
 def publish_due(now=None) -> list[Article]:

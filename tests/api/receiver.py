@@ -1,9 +1,7 @@
-"""A real HTTP server on 127.0.0.1 for webhooks to reach, and the task worker to send them."""
+"""A real HTTP server on 127.0.0.1 for webhooks to reach."""
 
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-from django.core.management import call_command
 
 
 class Receiver(ThreadingHTTPServer):
@@ -35,8 +33,3 @@ class ReceiverHandler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-def run_worker():
-    """What `manage.py db_worker` does in production, until nothing is left to run."""
-    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)

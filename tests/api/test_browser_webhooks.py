@@ -7,7 +7,6 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from articles.moderation import workflow
-from tests.api.receiver import run_worker
 from tests.factories import make_article, make_user
 from tests.test_browser import (  # noqa: F401  (autouse fixtures apply here too)
     fail_fast,
@@ -17,6 +16,7 @@ from tests.test_browser import (  # noqa: F401  (autouse fixtures apply here too
     pytestmark,
     staff_screen_passes_axe,
 )
+from tests.worker import run_worker
 
 
 def test_chief_registers_a_webhook_and_reads_its_delivery_log(

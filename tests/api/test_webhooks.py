@@ -14,8 +14,8 @@ from articles.api import tasks, webhooks
 from articles.editing import stories
 from articles.models import Article, Webhook, WebhookDelivery
 from articles.moderation import workflow
-from tests.api.receiver import run_worker
 from tests.factories import make_article
+from tests.worker import run_worker
 
 Event = Webhook.Event
 Status = WebhookDelivery.Status
