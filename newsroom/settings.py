@@ -263,10 +263,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsroom@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if os.environ.get("SMTP_HOST"):
     MAILERS = {
-        # Queues each message for a background thread that sends it through "smtp"
+        # Queues each message as a task that the worker sends through "smtp"
         # (newsroom/mail.py): no page waits for the mail server.
         "default": {
-            "BACKEND": "newsroom.mail.BackgroundEmailBackend",
+            "BACKEND": "newsroom.mail.TaskEmailBackend",
             "OPTIONS": {"mailer": "smtp"},
         },
         "smtp": {
@@ -331,6 +331,9 @@ WEBHOOK_RETRY_DELAYS = [60, 300, 1800, 7200, 21600]
 # Receivers on private, loopback or link-local addresses are refused, so that a webhook
 # cannot reach the newsroom's own network. Tests, and a receiver on the same machine, need this.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+# Mail the server refuses or does not take in time is tried again after each of these waits
+# (seconds), then given up and shown to Chiefs (newsroom/mail.py).
+MAIL_RETRY_DELAYS = [60, 300, 1800]
 
 # Browsers on these origins (an app's web front end, a partner's site) may read the API.
 CORS_ALLOWED_ORIGINS = env_list("API_CORS_ORIGINS", [])

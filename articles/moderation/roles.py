@@ -46,6 +46,8 @@ CHIEF = [
     *(f"articles.{verb}_webhook" for verb in EVERY),
     "articles.view_webhookdelivery",
     "articles.view_deliveryattempt",
+    # Background work (the task queue), to see in the admin what failed and why.
+    "django_tasks_database.view_dbtaskresult",
     *(f"auth.{verb}_user" for verb in EVERY),
     "auth.view_group",
 ]

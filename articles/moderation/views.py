@@ -28,6 +28,7 @@ from articles.models import Article, PreviewLink, PreviewLinkVisit, SchedulerRun
 from articles.moderation import quality, workflow
 from articles.moderation.forms import DecisionForm, PreviewLinkForm, ReviewerCommentForm
 from articles.reader import story as story_page
+from newsroom import tasks as background
 
 Status = Article.Status
 PREVIEW_SALT = "newsroom.preview-link"
@@ -100,6 +101,11 @@ def index(request):
         {
             "queues": queues,
             "last_run": SchedulerRun.objects.first(),
+            "failed_work": (
+                background.failed_recently()
+                if request.user.has_perm("django_tasks_database.view_dbtaskresult")
+                else []
+            ),
             "late": list(workflow.overdue_scheduled(now)),
             "now": now,
         },

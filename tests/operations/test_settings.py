@@ -55,7 +55,7 @@ def test_database_redis_and_smtp_come_from_the_environment():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
         '[false, "newsroom.postgresql", "newsroom.cache_backends.ResilientRedisCache", '
-        '["news.example.com"], "newsroom.mail.BackgroundEmailBackend"]'
+        '["news.example.com"], "newsroom.mail.TaskEmailBackend"]'
     )
 
 
@@ -68,7 +68,7 @@ def test_production_mail_is_queued_for_the_smtp_server():
     assert result.returncode == 0, result.stderr
     mailers = json.loads(result.stdout)
     assert mailers["default"] == {
-        "BACKEND": "newsroom.mail.BackgroundEmailBackend",
+        "BACKEND": "newsroom.mail.TaskEmailBackend",
         "OPTIONS": {"mailer": "smtp"},
     }
     assert mailers["smtp"]["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"

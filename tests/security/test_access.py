@@ -365,16 +365,16 @@ ROUTES = {
         refuses="editor",
         obj=lambda w: w.delivery.pk,
     ),
-    # The task queue itself (django-tasks-db's admin): for whoever runs the site.
+    # The task queue itself (django-tasks-db's admin): Chiefs read what failed, and why.
     **admin_model(
         "dbtaskresult",
         app="django_tasks_database",
-        changelist="superuser",
+        changelist="chief",
         add=None,
-        history="superuser",
+        history="chief",
         delete=None,
-        change="superuser",
-        refuses="chief",
+        change="chief",
+        refuses="editor",
         obj=lambda w: w.task.pk,
     ),
     "admin/articles/pin/story-autocomplete/": Rule(

@@ -1,0 +1,43 @@
+"""What every background task may need: Django's tasks framework runs a task once, and a
+task whose work can fail for a while (a mail server, a receiver) tries again itself."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+
+def retry_later(task, *args, attempt: int, delays: list[int]) -> bool:
+    """Queue `task(*args, attempt=attempt + 1)` after the delay for this attempt; return
+    False, queueing nothing, once every delay has been used."""
+    if attempt > len(delays):
+        return False
+    run_after = timezone.now() + timedelta(seconds=delays[attempt - 1])
+    task.using(run_after=run_after).enqueue(*args, attempt=attempt + 1)
+    return True
+
+
+# What each task is, in the words of the people who see it fail.
+TASK_LABELS = {
+    "newsroom.mail.send_message": "Sending an email",
+    "articles.moderation.tasks.publish_when_due": "Publishing scheduled stories",
+    "articles.api.tasks.deliver": "Sending a webhook",
+}
+
+
+def failed_recently(days: int = 7, limit: int = 10) -> list[dict]:
+    """Background work that failed for good in the last `days`, newest first."""
+    from django_tasks_db.models import DBTaskResult  # an app's models: after set-up
+
+    failed = DBTaskResult.objects.filter(
+        status="FAILED", finished_at__gte=timezone.now() - timedelta(days=days)
+    ).order_by("-finished_at")[:limit]
+    return [
+        {
+            "pk": result.pk,
+            "label": TASK_LABELS.get(result.task_path, result.task_path),
+            "finished_at": result.finished_at,
+            # A traceback's last line is the exception and its message.
+            "reason": (result.traceback.strip().splitlines() or [""])[-1],
+        }
+        for result in failed
+    ]
