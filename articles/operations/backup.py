@@ -33,6 +33,7 @@ from articles.operations.backup_format import (
     one_line,
     sha256_of,
 )
+from articles.operations.progress import no_progress
 
 BATCH_SIZE = 500
 # Rows that refer to these are written with natural keys: (app, model) and not an id.
@@ -73,8 +74,9 @@ class ExactJSONEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
-def dump_data(stream) -> dict[str, int]:
-    """Write every backed-up row to stream as a JSON list; return the rows per model."""
+def dump_data(stream, advance=lambda rows: None) -> dict[str, int]:
+    """Write every backed-up row to stream as a JSON list; return the rows per model.
+    `advance(n)` is told of each batch of n rows written."""
     counts = {}
     separator = "\n"
     stream.write("[")
@@ -95,6 +97,7 @@ def dump_data(stream) -> dict[str, int]:
                 stream.write(separator + json.dumps(item, cls=ExactJSONEncoder))
                 separator = ",\n"
                 counts[label] += 1
+            advance(len(batch))
     stream.write("\n]\n")
     return counts
 
@@ -180,7 +183,7 @@ def _missing_media(present: set[str]) -> list[str]:
     return sorted(set(missing))
 
 
-def _add_media_files(tar, files: list[tuple[str, Path]], members: dict) -> int:
+def _add_media_files(tar, files: list[tuple[str, Path]], members: dict, advance) -> int:
     """Add each media file to the archive and to members; return their bytes in all."""
     media_bytes = 0
     for name, file_path in files:
@@ -194,6 +197,7 @@ def _add_media_files(tar, files: list[tuple[str, Path]], members: dict) -> int:
             ) from None
         members[name] = {"sha256": sha256, "size": size}
         media_bytes += size
+        advance(1)
     return media_bytes
 
 
@@ -212,7 +216,7 @@ def _warnings(skipped: list[str], missing: list[str]) -> list[str]:
     return warnings
 
 
-def _write_archive(raw, path: Path, media_root: Path, created_at) -> BackupResult:
+def _write_archive(raw, path: Path, media_root: Path, created_at, progress) -> BackupResult:
     members = {}
     mtime = created_at.timestamp()
     with tarfile.open(fileobj=raw, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
@@ -225,7 +229,9 @@ def _write_archive(raw, path: Path, media_root: Path, created_at) -> BackupResul
                     with connection.cursor() as cursor:
                         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 writer = _HashingWriter(data_file)
-                counts = dump_data(writer)
+                rows = sum(model._base_manager.count() for model in backed_up_models())
+                with progress(total=rows, unit="rows", description="Database") as bar:
+                    counts = dump_data(writer, advance=bar.update)
                 migrations = applied_migrations()
                 files, skipped = media_files(media_root)
                 missing = _missing_media({name for name, _ in files})
@@ -234,7 +240,8 @@ def _write_archive(raw, path: Path, media_root: Path, created_at) -> BackupResul
             info.size, info.mtime, info.mode = writer.size, mtime, 0o600
             tar.addfile(info, data_file)
             members[DATA] = {"sha256": writer.hash.hexdigest(), "size": writer.size}
-        media_bytes = _add_media_files(tar, files, members)
+        with progress(total=len(files), unit="files", description="Media") as bar:
+            media_bytes = _add_media_files(tar, files, members, advance=bar.update)
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -289,8 +296,11 @@ def _put_in_place(temp: Path, target: Path, *, force: bool) -> None:
         temp.unlink()
 
 
-def backup(path, *, force: bool = False, media_root=None, now=None) -> BackupResult:
-    """Write the database content and every media file to one archive at path."""
+def backup(
+    path, *, force: bool = False, media_root=None, now=None, progress=no_progress
+) -> BackupResult:
+    """Write the database content and every media file to one archive at path.
+    `progress` makes the bar for each stage (articles/operations/progress.py)."""
     path = Path(path)
     media_root = Path(media_root or settings.MEDIA_ROOT)
     target = path.absolute()
@@ -314,7 +324,7 @@ def backup(path, *, force: bool = False, media_root=None, now=None) -> BackupRes
     temp = Path(temp_name)
     try:
         with os.fdopen(descriptor, "wb") as raw:
-            result = _write_archive(raw, path, media_root, now or timezone.now())
+            result = _write_archive(raw, path, media_root, now or timezone.now(), progress)
             raw.flush()
             os.fsync(raw.fileno())
         result.sha256 = sha256_of(temp)

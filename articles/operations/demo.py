@@ -200,8 +200,11 @@ DATELINES = {
 
 
 @transaction.atomic
-def generate_articles(count: int, *, seed: int = 1, batch_size: int = 1000) -> int:
-    """Add `count` published stories with every part, for scale tests; return how many."""
+def generate_articles(
+    count: int, *, seed: int = 1, batch_size: int = 1000, advance=lambda made: None
+) -> int:
+    """Add `count` published stories with every part, for scale tests; return how many.
+    `advance(n)` is told of each batch of n stories written."""
     # Repeatable demo content, not secrets.
     rng = random.Random(seed)  # nosec B311
     parsed = [
@@ -224,6 +227,7 @@ def generate_articles(count: int, *, seed: int = 1, batch_size: int = 1000) -> i
         # Written in bulk, without the write path's saves: search and reader pages learn here.
         stories.stories_loaded(Article.objects.filter(pk__in=[a.pk for a in articles]))
         made += size
+        advance(size)
     return made
 
 

@@ -39,6 +39,7 @@ from articles.operations.backup_format import (
     sha256_of,
     stored_models,
 )
+from articles.operations.progress import no_progress
 
 # What `restore --force` leaves in place: everything else is replaced by the backup's rows.
 KEPT_BY_FORCE = {"contenttypes.contenttype", "auth.permission"}
@@ -116,7 +117,7 @@ def _check_migrations(manifest: dict) -> None:
         )
 
 
-def _stage_media(path: Path, archive: VerifiedArchive, media_root: Path) -> Path:
+def _stage_media(path: Path, archive: VerifiedArchive, media_root: Path, advance) -> Path:
     """Copy the archive's media into a folder inside MEDIA_ROOT, checking each file again."""
     media_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=media_root))
@@ -135,6 +136,7 @@ def _stage_media(path: Path, archive: VerifiedArchive, media_root: Path) -> Path
             # The archive was read once already; this catches it changing in between.
             if digest.hexdigest() != archive.media[member.name]["sha256"]:
                 raise BackupError(f"{path} changed during the restore; nothing was restored")
+            advance(1)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -178,7 +180,7 @@ def _empty_database() -> None:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")  # nosec B608
 
 
-def _load(objects: list) -> dict[str, int]:
+def _load(objects: list, advance) -> dict[str, int]:
     counts, deferred = Counter(), []
     for item in serializers.deserialize("python", objects, handle_forward_references=True):
         label = item.object._meta.label_lower
@@ -189,6 +191,7 @@ def _load(objects: list) -> dict[str, int]:
         if item.deferred_fields:
             deferred.append(item)
         counts[label] += 1
+        advance(1)
     for item in deferred:
         item.save_deferred_fields()
     return dict(counts)
@@ -230,15 +233,17 @@ def _check_media(archive: VerifiedArchive, media_root: Path, *, force: bool) -> 
     return destinations
 
 
-def restore(path, *, force: bool = False, media_root=None) -> RestoreResult:
-    """Check the archive, then load its rows (all or nothing) and put its media files back."""
+def restore(path, *, force: bool = False, media_root=None, progress=no_progress) -> RestoreResult:
+    """Check the archive, then load its rows (all or nothing) and put its media files back.
+    `progress` makes the bar for each stage (articles/operations/progress.py)."""
     path = Path(path)
     media_root = Path(media_root or settings.MEDIA_ROOT)
     archive = read_archive(path)
     _check_database(archive, force=force)
     destinations = _check_media(archive, media_root, force=force)
     try:
-        staging = _stage_media(path, archive, media_root)
+        with progress(total=len(archive.media), unit="files", description="Media") as bar:
+            staging = _stage_media(path, archive, media_root, advance=bar.update)
     except (OSError, tarfile.TarError, EOFError, zlib.error) as error:
         raise BackupError(
             f"could not copy the media files into MEDIA_ROOT, nothing was restored: "
@@ -248,7 +253,8 @@ def restore(path, *, force: bool = False, media_root=None) -> RestoreResult:
         with transaction.atomic():
             if force:
                 _empty_database()
-            counts = _load(archive.objects)
+            with progress(total=len(archive.objects), unit="rows", description="Database") as bar:
+                counts = _load(archive.objects, advance=bar.update)
             connection.check_constraints()
             _reset_sequences(backed_up_models())
             stories.stories_loaded(Article.objects.all())

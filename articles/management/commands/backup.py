@@ -1,3 +1,4 @@
+from functools import partial
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -5,6 +6,7 @@ from django.template.defaultfilters import filesizeformat
 
 from articles.operations.backup import backup
 from articles.operations.backup_format import BackupError
+from articles.operations.progress import progress_bar
 
 
 class Command(BaseCommand):
@@ -21,7 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, force, **options):
         try:
-            result = backup(path, force=force)
+            result = backup(path, force=force, progress=partial(progress_bar, self.stderr))
         except BackupError as error:
             raise CommandError(str(error)) from None
         for warning in result.warnings:

@@ -15,6 +15,7 @@ from articles.editing.story_format import (
 from articles.moderation import workflow
 from articles.moderation.quality import check_quality
 from articles.moderation.workflow import Status
+from articles.operations.progress import progress_bar
 
 # Who the history names for a publication made with --publish and no --by.
 IMPORTER = "Importer"
@@ -71,12 +72,20 @@ class Command(BaseCommand):
         # One transaction: either every file is imported or none is. A story the quality
         # gate refuses stays a draft; the others are published.
         try:
-            with transaction.atomic():
-                articles = [import_story(story, update=update, by=user) for story in stories]
-                for path, article in zip(paths, articles, strict=True):
+            with (
+                transaction.atomic(),
+                progress_bar(
+                    self.stderr, total=len(stories), unit="stories", description="Importing"
+                ) as bar,
+            ):
+                articles = []
+                for path, story in zip(paths, stories, strict=True):
+                    article = import_story(story, update=update, by=user)
                     if publish and article.status != Status.PUBLISHED:
                         if not self.publish(path, article, user):
                             refused.append(path)
+                    articles.append(article)
+                    bar.update()
         except StoryFormatError as error:
             raise CommandError(str(error)) from None
         for article in articles:

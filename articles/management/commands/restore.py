@@ -1,8 +1,10 @@
+from functools import partial
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.operations.backup_format import BackupError, read_archive
+from articles.operations.progress import progress_bar
 from articles.operations.restore import restore
 
 
@@ -34,7 +36,7 @@ class Command(BaseCommand):
                 manifest = archive.manifest
                 self.stdout.write(f"{path} is intact, made {manifest.get('created_at')}:")
             else:
-                result = restore(path, force=force)
+                result = restore(path, force=force, progress=partial(progress_bar, self.stderr))
                 counts, media_files = result.counts, result.media_files
                 self.stdout.write(
                     f"Restored {path}, made {result.created_at} "
