@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # A database that cannot be reached, anywhere below this line, gives a static 503 page.
     "newsroom.middleware.DatabaseUnavailableMiddleware",
+    # Anonymous readers' requests read from a replica when there is one (newsroom/replicas.py).
+    "newsroom.replicas.ReplicaReadsMiddleware",
     # Answers a conditional request whose ETag still matches with 304 Not Modified.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -134,27 +136,40 @@ TEMPLATES = [
     },
 ]
 
+
 # SQLite file by default so a fresh clone runs with nothing installed;
 # DATABASE_URL (postgres://user@host:5432/name) switches to PostgreSQL.
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("CONN_MAX_AGE", 0),
-        conn_health_checks=True,
+def database(url: str) -> dict:
+    """One database's settings from its URL."""
+    settings = dj_database_url.parse(
+        url, conn_max_age=env_int("CONN_MAX_AGE", 0), conn_health_checks=True
     )
+    # A stopped or unreachable PostgreSQL fails the request within 3 seconds rather than
+    # hanging it (newsroom/middleware.py then answers 503); ?connect_timeout= in the URL
+    # wins. One that hangs or crawls once connected gets 3 seconds per request in all:
+    # Django's backend, plus that budget (newsroom/postgresql/base.py).
+    if settings["ENGINE"] == "django.db.backends.postgresql":
+        settings["ENGINE"] = "newsroom.postgresql"
+        settings.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+        # No JIT compiling: on a large archive the planner's cost estimates pass
+        # jit_above_cost and PostgreSQL compiles a page's query to machine code first,
+        # which no query of ours runs long enough to repay (at 1,000,000 stories the tag
+        # page's check spent 13 ms compiling for 10 ms of work). ?options= in the URL wins.
+        settings["OPTIONS"].setdefault("options", "-c jit=off")
+    return settings
+
+
+DATABASES = {
+    "default": database(os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 }
-# A stopped or unreachable PostgreSQL fails the request within 3 seconds rather than hanging
-# it (newsroom/middleware.py then answers 503); ?connect_timeout= in DATABASE_URL wins. One
-# that hangs or crawls once connected gets 3 seconds per request in all: Django's backend,
-# plus that budget (newsroom/postgresql/base.py).
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["ENGINE"] = "newsroom.postgresql"
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
-    # No JIT compiling: on a large archive the planner's cost estimates pass jit_above_cost
-    # and PostgreSQL compiles a page's query to machine code first, which no query of ours
-    # runs long enough to repay (at 1,000,000 stories the tag page's check spent 13 ms
-    # compiling for 10 ms of work). ?options= in DATABASE_URL wins.
-    DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
+# PostgreSQL streaming replicas for anonymous readers' pages (newsroom/replicas.py). Tests
+# read the primary through them: a test database has no replica.
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    DATABASES[f"replica{number}"] = {**database(url), "TEST": {"MIRROR": "default"}}
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["newsroom.replicas.ReplicaRouter"]
+# A replica further behind the primary than this is not read until it catches up.
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -1,0 +1,121 @@
+"""Read replicas: anonymous readers' pages read from a PostgreSQL streaming replica, and
+everything else from the primary.
+
+DATABASE_REPLICA_URLS (comma-separated) adds the databases "replica1", "replica2", … The
+router sends reads to a replica only inside a request that ReplicaReadsMiddleware marked as
+an anonymous reader's: GET or HEAD, no session or messages cookie (the page cache's rule,
+articles/delivery/cache.py), no API key. Staff read from the primary, so whoever just saved
+or published sees it at once; so do every write, the workflow, the task worker and the
+management commands.
+
+A replica that cannot be reached, or that replays the primary's changes more than
+REPLICA_MAX_LAG_SECONDS late, is not read until it is healthy again: the primary serves its
+readers meanwhile. Each process checks a replica at most every CHECK_SECONDS, and logs each
+change of its state once, not once per request.
+"""
+
+import logging
+import random
+import time
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.db import DatabaseError, connections
+
+from articles.delivery.cache import is_personal
+
+logger = logging.getLogger(__name__)
+CHECK_SECONDS = 1.0
+# How far behind the primary a replica is, in seconds. A replica that has replayed all it
+# received is current, however long ago the last change was (a quiet primary sends nothing);
+# one that is not streaming from its primary counts as behind by its last replay's age.
+LAG_SQL = """
+SELECT CASE
+    WHEN NOT pg_is_in_recovery() THEN 0
+    WHEN (SELECT status FROM pg_stat_wal_receiver) IS DISTINCT FROM 'streaming'
+        THEN COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 1e9)
+    WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+    ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 1e9)
+END
+"""
+
+reader_request: ContextVar[bool] = ContextVar("reader_request", default=False)
+# alias -> (checked at, why it is not used, or "" when it is)
+states: dict[str, tuple[float, str]] = {}
+
+
+def replica_aliases() -> list[str]:
+    return [alias for alias in settings.DATABASES if alias.startswith("replica")]
+
+
+def is_reader_request(request) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and not is_personal(request.COOKIES)
+        # An API key may read drafts (a preview key), and its last use is written down.
+        and "HTTP_AUTHORIZATION" not in request.META
+        and "key" not in request.GET
+    )
+
+
+class ReplicaReadsMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = reader_request.set(bool(replica_aliases()) and is_reader_request(request))
+        try:
+            return self.get_response(request)
+        finally:
+            reader_request.reset(token)
+
+
+class ReplicaRouter:
+    def db_for_read(self, model, **hints):
+        return usable_replica() if reader_request.get() else None
+
+    def db_for_write(self, model, **hints):
+        return "default"
+
+    def allow_relation(self, obj1, obj2, **hints):
+        return True  # the same rows, wherever they were read
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        return db == "default"  # a replica copies the primary's tables
+
+
+def usable_replica() -> str | None:
+    """A replica that is up and close enough behind, chosen at random; None for the primary."""
+    usable = [alias for alias in replica_aliases() if not problem_with(alias)]
+    return random.choice(usable) if usable else None  # nosec B311: spreading load
+
+
+def problem_with(alias: str) -> str:
+    """Why the replica is not to be read now, or "" if it may be: checked once a second."""
+    checked_at, problem = states.get(alias, (0.0, ""))
+    if time.monotonic() - checked_at < CHECK_SECONDS:
+        return problem
+    new_problem = check(alias)
+    states[alias] = (time.monotonic(), new_problem)
+    if new_problem and new_problem != problem:
+        logger.warning(
+            "Replica %s is not read: %s; the primary serves its readers.", alias, new_problem
+        )
+    elif problem and not new_problem:
+        logger.warning("Replica %s is read again.", alias)
+    return new_problem
+
+
+def check(alias: str) -> str:
+    connection = connections[alias]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(LAG_SQL)
+            (lag,) = cursor.fetchone()
+    except DatabaseError as error:
+        connection.close()  # reconnect at the next check, not on a broken connection
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        return f"unreachable ({type(error).__name__}: {first_line})"
+    if lag > settings.REPLICA_MAX_LAG_SECONDS:
+        return f"{lag:.1f} s behind the primary (the bound is {settings.REPLICA_MAX_LAG_SECONDS} s)"
+    return ""
