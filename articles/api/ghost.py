@@ -224,7 +224,7 @@ class GhostView(LastModifiedMixin, APIView):
             raise GhostError(
                 "Validation (page) failed", "page is a number from 1.", "ValidationError"
             )
-        return min(int(limit), MAX_LIMIT), int(page)
+        return int(limit), int(page)
 
 
 def matching(field, lookup, value) -> Q:
