@@ -37,7 +37,7 @@ demo: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	DEBUG=1 SITE_URL='$(SITE_URL)' $(BIN)/python manage.py load_demo
 	@# The task worker (webhook deliveries) runs beside the dev server and stops with it.
-	DEBUG=1 SITE_URL='$(SITE_URL)' $(BIN)/python manage.py db_worker --no-startup-delay & worker=$$!; \
+	DEBUG=1 SITE_URL='$(SITE_URL)' $(BIN)/python manage.py run_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 SITE_URL='$(SITE_URL)' $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -6,7 +6,7 @@ no time for an unknown one, telling anyone who asks which addresses belong to st
 
 The "default" mailer in settings.py is this backend: it writes each message into a task
 (Django's tasks framework, settings.TASKS) and returns at once; the worker
-(`manage.py db_worker`) sends it through the mailer named in its OPTIONS (the SMTP server).
+(`manage.py run_worker`) sends it through the mailer named in its OPTIONS (the SMTP server).
 The task is in the database, so mail queued by a process that exits at once (a command run
 by cron) or by a worker that restarts is still sent. A message the server refuses or does
 not take in time is tried again after each of MAIL_RETRY_DELAYS, then given up: the task

@@ -336,7 +336,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 # Background work (webhook deliveries) runs on Django's tasks framework. The tasks wait in
-# the database until `manage.py db_worker` runs them: no broker to run, and a task is
+# the database until `manage.py run_worker` runs them: no broker to run, and a task is
 # enqueued in the same transaction as the change that asks for it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Webhooks: seconds to wait for a receiver, and the waits before each retry (a failed

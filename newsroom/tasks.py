@@ -41,3 +41,18 @@ def failed_recently(days: int = 7, limit: int = 10) -> list[dict]:
         }
         for result in failed
     ]
+
+
+def requeue_abandoned(started_before) -> int:
+    """Put back in the queue the tasks marked running since before this time: a worker that
+    was killed (not stopped: a stopped one finishes its task first) never finishes them.
+
+    Each of our tasks is safe to run again: a webhook delivery or a scheduled publication
+    that was done is not done twice. An email whose worker was killed after the mail server
+    took it, and before the task was marked done, goes out twice: at least once, not lost.
+    """
+    from django_tasks_db.models import DBTaskResult  # an app's models: after set-up
+
+    return DBTaskResult.objects.filter(status="RUNNING", started_at__lt=started_before).update(
+        status="READY", started_at=None
+    )

@@ -4,5 +4,5 @@ from django.core.management import call_command
 
 
 def run_worker():
-    """What `manage.py db_worker` does in production, until nothing is left to run."""
-    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+    """What `manage.py run_worker` does in production, until nothing is left to run."""
+    call_command("run_worker", "--batch", verbosity=0)

@@ -1,4 +1,4 @@
-"""Background work for integrations, on Django's tasks framework: `manage.py db_worker` runs
+"""Background work for integrations, on Django's tasks framework: `manage.py run_worker` runs
 it (settings.TASKS)."""
 
 from django.db import transaction

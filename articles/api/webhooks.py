@@ -3,7 +3,7 @@
 The workflow and the one write path (articles/moderation/workflow.py, articles/editing/
 stories.py) call `announce`. Once their transaction commits, each active webhook that wants
 the event gets a WebhookDelivery row and a task (articles/api/tasks.py) that the worker
-(`manage.py db_worker`) runs: the editor's request never waits for a receiver, and a
+(`manage.py run_worker`) runs: the editor's request never waits for a receiver, and a
 rolled-back change announces nothing.
 
 Each delivery is a JSON POST signed like Stripe's: the header

@@ -1,4 +1,4 @@
-"""The workflow's background work, run by the task worker (`manage.py db_worker`)."""
+"""The workflow's background work, run by the task worker (`manage.py run_worker`)."""
 
 from django.tasks import task
 

@@ -1,5 +1,5 @@
 """Webhooks, delivered to a real HTTP receiver on 127.0.0.1 (the `receiver` fixture) by the
-real task worker (`manage.py db_worker`, run here until the queue is empty)."""
+real task worker (`manage.py run_worker`, run here until the queue is empty)."""
 
 import hashlib
 import hmac

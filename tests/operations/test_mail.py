@@ -194,7 +194,7 @@ def test_mail_queued_by_a_command_that_exits_is_sent_by_the_worker(tmp_path):
     for command in (
         ["manage.py", "migrate", "-v0"],
         ["-c", code],
-        ["manage.py", "db_worker", "--batch", "--no-startup-delay"],
+        ["manage.py", "run_worker", "--batch"],
     ):
         result = subprocess.run(
             [sys.executable, *command], cwd=PROJECT, env=environment, capture_output=True, text=True

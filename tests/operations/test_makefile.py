@@ -42,5 +42,5 @@ def test_demo_runs_the_task_worker_beside_the_dev_server_and_stops_it_with_it():
     recipe = subprocess.run(
         ["make", "-n", "demo"], cwd=PROJECT, capture_output=True, text=True, check=True
     ).stdout
-    assert "manage.py db_worker --no-startup-delay & worker=$!" in recipe
+    assert "manage.py run_worker & worker=$!" in recipe
     assert "trap 'kill $worker 2>/dev/null' EXIT INT TERM" in recipe
