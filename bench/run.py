@@ -219,7 +219,7 @@ def main():
         config = (PROJECT / "bench" / "nginx.conf").read_text()
         for name, value in {
             "run_dir": run_dir,
-            "app_port": PORTS["newsroom-cached"],
+            "app_servers": f"server 127.0.0.1:{PORTS['newsroom-cached']};",
             "static_port": PORTS["nginx-static"],
             "proxy_port": PORTS["nginx-front-cache"],
             "static_root": static_root,
