@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.checks import Error, register
 
+from newsroom import replicas
+
 
 @register(deploy=True)
 def page_cache_generation_file_is_writable(app_configs, **kwargs):
@@ -42,5 +44,21 @@ def default_share_image_exists(app_configs, **kwargs):
             hint="Give a path under static/, such as img/share-default.png, or an https:// "
             "address.",
             id="newsroom.E002",
+        )
+    ]
+
+
+@register(deploy=True)
+def replicas_have_a_shared_cache(app_configs, **kwargs):
+    """Readers read a replica only once it has replayed the last change to what they see,
+    which every process must learn of: through Redis, not a process's own memory."""
+    if not replicas.replica_aliases() or settings.REDIS_URL:
+        return []
+    return [
+        Error(
+            "DATABASE_REPLICA_URLS is set without REDIS_URL.",
+            hint="Set REDIS_URL: each process must know of a change another made before "
+            "reading a replica, or readers could be shown pages from before it.",
+            id="newsroom.E003",
         )
     ]

@@ -12,6 +12,12 @@ A replica that cannot be reached, or that replays the primary's changes more tha
 REPLICA_MAX_LAG_SECONDS late, is not read until it is healthy again: the primary serves its
 readers meanwhile. Each process checks a replica at most every CHECK_SECONDS, and logs each
 change of its state once, not once per request.
+
+A replica is also not read until it has replayed the last change to what readers see. When
+pages change (articles/delivery/cache.py), the primary's position in its write-ahead log is
+noted in the shared cache; a page made from a replica behind that position would be stored
+under the new generation and shown for minutes, so such a request reads the primary. Once
+a replica has been seen past a position, it is not asked again for it.
 """
 
 import logging
@@ -20,9 +26,8 @@ import time
 from contextvars import ContextVar
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, connections
-
-from articles.delivery.cache import is_personal
 
 logger = logging.getLogger(__name__)
 CHECK_SECONDS = 1.0
@@ -39,9 +44,13 @@ SELECT CASE
 END
 """
 
+PRIMARY_POSITION_KEY = "newsroom:replicas:primary-position"
+
 reader_request: ContextVar[bool] = ContextVar("reader_request", default=False)
 # alias -> (checked at, why it is not used, or "" when it is)
 states: dict[str, tuple[float, str]] = {}
+# alias -> the last primary position it was seen to have replayed
+replayed: dict[str, str] = {}
 
 
 def replica_aliases() -> list[str]:
@@ -49,6 +58,8 @@ def replica_aliases() -> list[str]:
 
 
 def is_reader_request(request) -> bool:
+    from articles.delivery.cache import is_personal  # cache.py imports this module
+
     return (
         request.method in ("GET", "HEAD")
         and not is_personal(request.COOKIES)
@@ -85,9 +96,39 @@ class ReplicaRouter:
 
 
 def usable_replica() -> str | None:
-    """A replica that is up and close enough behind, chosen at random; None for the primary."""
-    usable = [alias for alias in replica_aliases() if not problem_with(alias)]
+    """A replica that is up, close enough behind and past the last change to what readers
+    see, chosen at random; None for the primary."""
+    position = cache.get(PRIMARY_POSITION_KEY)
+    usable = [
+        alias
+        for alias in replica_aliases()
+        if not problem_with(alias) and has_replayed(alias, position)
+    ]
     return random.choice(usable) if usable else None  # nosec B311: spreading load
+
+
+def note_primary_position() -> None:
+    """Remember where the primary's log is now: the last change readers must see."""
+    if not replica_aliases():
+        return
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        (position,) = cursor.fetchone()
+    cache.set(PRIMARY_POSITION_KEY, position, None)
+
+
+def has_replayed(alias: str, position: str | None) -> bool:
+    if position is None or replayed.get(alias) == position:
+        return True
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [position])
+            (caught_up,) = cursor.fetchone()
+    except DatabaseError:
+        return False  # problem_with() says why, at its next check
+    if caught_up:
+        replayed[alias] = position
+    return bool(caught_up)
 
 
 def problem_with(alias: str) -> str:

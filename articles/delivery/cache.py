@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 
 from articles.models import Article, CallToAction, Pin
+from newsroom import replicas
 
 GENERATION_KEY = "newsroom:pages:generation"
 # The query parameters reader pages read: pagination, search and its filters.
@@ -69,6 +70,8 @@ def start_generation() -> int:
     replaced in one step, so a reader never sees half a number.
     """
     new = time.time_ns()
+    # First, so that a reader who sees the new generation reads no replica behind it.
+    replicas.note_primary_position()
     path = settings.PAGE_CACHE_GENERATION_FILE
     if not path:
         cache.set(GENERATION_KEY, new, None)
