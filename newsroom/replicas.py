@@ -111,9 +111,15 @@ def note_primary_position() -> None:
     """Remember where the primary's log is now: the last change readers must see."""
     if not replica_aliases():
         return
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()::text")
-        (position,) = cursor.fetchone()
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn()::text")
+            (position,) = cursor.fetchone()
+    except DatabaseError as error:
+        # The change is committed and its new generation must still start; replicas are
+        # then held to REPLICA_MAX_LAG_SECONDS alone, until the next change.
+        logger.warning("Could not read the primary's log position (%s).", error)
+        return
     cache.set(PRIMARY_POSITION_KEY, position, None)
 
 
