@@ -147,7 +147,8 @@ class ArticleAdmin(
     }
 
     class Media:
-        js = ["js/story-editor.js"]  # css/admin.css is on every admin page (base_site.html)
+        css = {"all": ["css/admin.css"]}
+        js = ["js/story-editor.js"]
 
     def get_fieldsets(self, request, obj=None):
         hero_fields = ["hero_picture", "hero_image", "hero_alt", "hero_caption", "hero_credit"]
