@@ -28,13 +28,13 @@ from articles.models import (
     Article,
     ArticleCallToAction,
     Author,
-    Desk,
     Pin,
     Tag,
     TaggedArticle,
     bylines_with_authors,
     plain_text,
 )
+from articles.reader.context_processors import navigation_desks
 from articles.reader.seo import absolute, canonical_url
 from articles.reader.story import story_context
 
@@ -131,19 +131,24 @@ def allowed(request, name, choices) -> set[str]:
     return asked
 
 
-class GhostView(LastModifiedMixin, APIView):
-    """One of Ghost's resources: `browse` at its root, `read` by id or by slug."""
+class GhostAPIView(LastModifiedMixin, APIView):
+    """Any of Ghost's addresses: a content key required, errors in Ghost's shape."""
 
     permission_classes = [HasContentKey]
     schema = None  # Ghost documents this API; /api/v1/schema/ describes ours
+
+    def get_exception_handler(self):
+        return ghost_error_response
+
+
+class GhostView(GhostAPIView):
+    """One of Ghost's resources: `browse` at its root, `read` by id or by slug."""
+
     resource = ""
     includes = ()
     orderings = {}
     default_order = ""
     filters = {}
-
-    def get_exception_handler(self):
-        return ghost_error_response
 
     def get(self, request, pk=None, slug=None):
         include = allowed(request, "include", self.includes)
@@ -495,9 +500,7 @@ class AuthorsView(CountedView):
     as_json = staticmethod(author_json)
 
     def listed(self):
-        # An author of drafts only is not known to readers yet.
-        published = Article.objects.published().filter(bylines__author=OuterRef("pk"))
-        return Author.objects.filter(Exists(published))
+        return Author.objects.public()
 
 
 class TagsView(CountedView):
@@ -514,19 +517,13 @@ class TagsView(CountedView):
         return Tag.objects.public()
 
 
-class SettingsView(LastModifiedMixin, APIView):
+class SettingsView(GhostAPIView):
     """The site's name, address and menu, for a front end's header."""
-
-    permission_classes = [HasContentKey]
-    schema = None
-
-    def get_exception_handler(self):
-        return ghost_error_response
 
     def get(self, request):
         navigation = [
-            {"label": desk.name, "url": absolute(request, desk.get_absolute_url())}
-            for desk in Desk.objects.all()
+            {"label": desk["name"], "url": absolute(request, desk["url"])}
+            for desk in navigation_desks()
         ]
         nulls = dict.fromkeys(
             "logo accent_color cover_image facebook twitter codeinjection_head codeinjection_foot"

@@ -24,6 +24,16 @@ class Desk(models.Model):
         return reverse("articles:desk", args=[self.slug])
 
 
+class AuthorQuerySet(models.QuerySet):
+    def public(self):
+        """Authors readers know: with a story readers may see. An author of drafts only is
+        not known to readers yet."""
+        from articles.models.story import Article  # story.py imports this module
+
+        published = Article.objects.published().filter(bylines__author=models.OuterRef("pk"))
+        return self.filter(models.Exists(published))
+
+
 class Author(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
@@ -39,6 +49,8 @@ class Author(models.Model):
         related_name="author_profile",
         help_text="The staff login of this author, if they have one.",
     )
+
+    objects = AuthorQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

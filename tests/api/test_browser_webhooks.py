@@ -6,6 +6,7 @@ import json
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from articles.models import Webhook, WebhookDelivery
 from articles.moderation import workflow
 from tests.factories import make_article, make_user
 from tests.test_browser import (  # noqa: F401  (autouse fixtures apply here too)
@@ -66,3 +67,28 @@ def test_the_api_key_list_passes_axe(page, live_server, client):
     log_in(page, live_server, client, make_user("charlotte", groups=["Chief"]))
     page.goto(live_server.url + reverse("admin:articles_apikey_changelist"))
     staff_screen_passes_axe(page, "#content")
+
+
+def test_chief_sends_a_failed_delivery_again_from_the_log(
+    page, live_server, client, receiver, settings
+):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    settings.WEBHOOK_RETRY_DELAYS = [3600]  # the next try would be in an hour
+    server = receiver(statuses=[500, 200])
+    Webhook.objects.create(name="Static site", url=server.url, events=["story.published"])
+    story = make_article(headline="Ferries go electric", status="in_review", published_at=None)
+    workflow.take("publish", story, by=make_user("edgar", groups=["Editor"]), note="Go")
+    run_worker()
+    log_in(page, live_server, client, make_user("charlotte", groups=["Chief"]))
+
+    page.goto(live_server.url + reverse("admin:articles_webhookdelivery_changelist"))
+    page.get_by_role("checkbox", name="Select this object for an action").first.check()
+    page.get_by_role("combobox", name="Action").select_option(
+        label="Send the selected deliveries again now"
+    )
+    page.get_by_role("button", name="Run").click()
+    expect(page.get_by_text("1 delivery queued to be sent again")).to_be_visible()
+    staff_screen_passes_axe(page, "#content")
+    run_worker()
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.DELIVERED
+    assert len(server.received) == 2
