@@ -47,6 +47,7 @@ def setup(workdir: str) -> None:
     call_command("collectstatic", verbosity=0, interactive=False)
     with override_settings(DEBUG=True):  # the demo makes demo logins, which need DEBUG
         call_command("load_demo", stdout=open(os.devnull, "w"))
+        call_command("run_worker", "--batch", verbosity=0)  # the pictures' renditions
 
 
 def long_story(sections: int, pictures: int):

@@ -42,6 +42,7 @@ from run import (
 )
 
 PORT = 8110
+SITE = f"http://127.0.0.1:{PORT}"
 MAX_GROWTH = 0.10
 MAX_RSS_MB = 150
 MAX_VISIBILITY_SECONDS = 1.0
@@ -52,10 +53,13 @@ math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
 local stories = {%(stories)s}
 local tags = {%(tags)s}
 local words = {%(words)s}
+local media = {%(media)s}
 request = function()
   local pick = math.random(100)
   local path
-  if pick <= 15 then
+  if #media > 0 and math.random(100) <= 5 then
+    path = media[math.random(#media)]
+  elseif pick <= 15 then
     path = "/?page=" .. math.random(3)
   elseif pick <= 70 then
     path = "/stories/" .. stories[math.random(#stories)] .. "/"
@@ -66,6 +70,23 @@ request = function()
   end
   return wrk.format("GET", path)
 end
+
+-- Count each answer's status per thread, and print the totals of the non-2xx ones at the end.
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) statuses = {} end
+function response(status, headers, body)
+  if status >= 300 then statuses[status] = (statuses[status] or 0) + 1 end
+end
+function done(summary, latency, requests)
+  local totals = {}
+  for _, thread in ipairs(threads) do
+    for status, count in pairs(thread:get("statuses")) do
+      totals[status] = (totals[status] or 0) + count
+    end
+  end
+  for status, count in pairs(totals) do io.write("status " .. status .. ": " .. count .. "\\n") end
+end
 """
 
 
@@ -73,12 +94,20 @@ def lua_list(items) -> str:
     return ", ".join(f'"{item}"' for item in items)
 
 
-def run_wrk(script: Path, seconds: int, connections: int) -> dict:
-    output = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "--latency",
-         "-s", str(script), f"http://127.0.0.1:{PORT}"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+def write_mix(script: Path, stories, tags, pictures=()) -> Path:
+    """Write wrk's script for the mix: these stories, tags and picture addresses."""
+    lists = {"stories": stories, "tags": tags, "words": SEARCH_WORDS, "media": pictures}
+    script.write_text(WRK_SCRIPT % {name: lua_list(items) for name, items in lists.items()})
+    return script
+
+
+def wrk_command(script: Path, seconds: int, connections: int, site: str) -> list[str]:
+    return ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "--latency",
+            "-s", str(script), site]  # fmt: skip
+
+
+def wrk_numbers(output: str) -> dict:
+    """Requests, requests/s, p50 and p99, socket errors and non-2xx answers from wrk's output."""
     socket_errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
     )
@@ -91,7 +120,15 @@ def run_wrk(script: Path, seconds: int, connections: int) -> dict:
         "p99": latency.get("99", "?"),
         "socket_errors": sum(map(int, socket_errors.groups())) if socket_errors else 0,
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "statuses": {
+            int(code): int(n) for code, n in re.findall(r"^status (\d+): (\d+)$", output, re.M)
+        },
     }
+
+
+def run_wrk(script: Path, seconds: int, connections: int, site: str = SITE) -> dict:
+    command = wrk_command(script, seconds, connections, site)
+    return wrk_numbers(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
 
 
 def worker_rss_mb(master: int) -> dict[int, float]:
@@ -157,6 +194,7 @@ def main():
     manage(env, "flush", "--noinput")
     manage(env, "collectstatic", "--noinput", "-v0")
     manage({**env, "DEBUG": "1"}, "load_demo")
+    manage(env, "run_worker", "--batch")  # the pictures' renditions
     manage(env, "generate_articles", str(args.stories))
     os.environ.update(env)
     sys.path.insert(0, str(PROJECT))
@@ -170,11 +208,7 @@ def main():
     cache.clear()
     stories = list(Article.objects.published().values_list("slug", flat=True)[:500])
     tags = list(Tag.objects.public().values_list("slug", flat=True)[:100])
-    script = run_dir / "mix.lua"
-    script.write_text(
-        WRK_SCRIPT
-        % {"stories": lua_list(stories), "tags": lua_list(tags), "words": lua_list(SEARCH_WORDS)}
-    )
+    script = write_mix(run_dir / "mix.lua", stories, tags)
     server = start(
         [PYTHON, "-m", "gunicorn", "newsroom.wsgi", "--workers", str(args.workers),
          "--no-control-socket", "--max-requests", "0", "--bind", f"127.0.0.1:{PORT}"],

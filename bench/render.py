@@ -93,6 +93,7 @@ def main():
     call_command("collectstatic", verbosity=0, interactive=False)
     with override_settings(DEBUG=True):  # the demo makes demo logins, which need DEBUG
         call_command("load_demo", stdout=open(os.devnull, "w"))
+        call_command("run_worker", "--batch", verbosity=0)  # the pictures' renditions
     story = Article.objects.select_related("desk").get(slug=STORY)
     client = Client(secure=True)
     pages = {

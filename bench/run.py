@@ -102,6 +102,7 @@ def prepare(run_dir: Path) -> dict:
     manage(env, "collectstatic", "--noinput", "-v0")
     # Loading the demo needs DEBUG (it makes demo logins); the servers run without it.
     manage({**env, "DEBUG": "1"}, "load_demo")
+    manage(env, "run_worker", "--batch")  # the pictures' renditions
     return env
 
 
@@ -216,16 +217,13 @@ def main():
             env,
         )  # fmt: skip
         wait_for(f"http://127.0.0.1:{PORTS['gunicorn-bytes']}/")
-        config = (PROJECT / "bench" / "nginx.conf").read_text()
-        for name, value in {
-            "run_dir": run_dir,
-            "app_servers": f"server 127.0.0.1:{PORTS['newsroom-cached']};",
-            "static_port": PORTS["nginx-static"],
-            "proxy_port": PORTS["nginx-front-cache"],
-            "static_root": static_root,
-        }.items():
-            config = config.replace("{" + name + "}", str(value))
-        (run_dir / "nginx.conf").write_text(config)
+        write_nginx_config(
+            run_dir,
+            app_ports=[PORTS["newsroom-cached"]],
+            proxy_port=PORTS["nginx-front-cache"],
+            static_port=PORTS["nginx-static"],
+            static_root=static_root,
+        )
         servers["nginx"] = start(["nginx", "-c", str(run_dir / "nginx.conf"), "-p", str(run_dir)])
         try:
             wait_for(f"http://127.0.0.1:{PORTS['nginx-front-cache']}{path}", seconds=20)
@@ -307,6 +305,35 @@ from articles.models import Article
 workflow.take("unpublish", Article.objects.get(slug="{STORY}"), by=None, note="Benchmark.")
 print("committed", time.time())
 """
+
+
+def write_nginx_config(
+    run_dir: Path,
+    *,
+    app_ports: list[int],
+    proxy_port: int,
+    static_port: int,
+    static_root: Path,
+    media: str = "",
+) -> Path:
+    """Fill bench/nginx.conf's placeholders into run_dir/nginx.conf: the app nodes nginx
+    balances, its ports, and where /media/ comes from (an `alias` of a folder or a
+    `proxy_pass` to the bucket; by default the app serves it)."""
+    servers = " ".join(
+        f"server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in app_ports
+    )
+    config = (PROJECT / "bench" / "nginx.conf").read_text()
+    for name, value in {
+        "run_dir": run_dir,
+        "app_servers": servers,
+        "static_port": static_port,
+        "proxy_port": proxy_port,
+        "static_root": static_root,
+        "media": media or "proxy_pass http://newsroom;",
+    }.items():
+        config = config.replace("{" + name + "}", str(value))
+    (run_dir / "nginx.conf").write_text(config)
+    return run_dir / "nginx.conf"
 
 
 def status_of(url: str) -> int:

@@ -7,6 +7,7 @@ DATABASE_URL and REDIS_URL; see README.md for the full list.
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -45,6 +46,49 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def object_storage(url: str) -> dict | None:
+    """Return the S3 storage's options from MEDIA_STORAGE_URL, else from AWS_STORAGE_BUCKET_NAME
+    and its AWS_S3_* companions; None when neither names a bucket. boto3 reads the keys
+    (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) from the environment itself."""
+    if url:
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        # Not the URL in the message: a mistaken one may hold a secret key.
+        if (
+            parts.scheme != "s3"
+            or not parts.netloc
+            or "@" in parts.netloc
+            or parts.path.strip("/")
+            or query.keys() - {"endpoint_url", "region"}
+        ):
+            raise ImproperlyConfigured(
+                "MEDIA_STORAGE_URL must look like s3://BUCKET?endpoint_url=https://…&region=…; "
+                "the keys go in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+            )
+        bucket, endpoint, region = parts.netloc, query.get("endpoint_url"), query.get("region")
+    else:
+        bucket = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+        endpoint = os.environ.get("AWS_S3_ENDPOINT_URL")
+        region = os.environ.get("AWS_S3_REGION_NAME")
+    if not bucket:
+        return None
+    return {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint or None,
+        "region_name": region or None,
+        # As on disk: a name that is taken gets a new one rather than replacing the file.
+        "file_overwrite": False,
+        # Pages show MEDIA_URL addresses (newsroom/storage.py), never signed ones.
+        "querystring_auth": False,
+    }
+
+
+def origin(url: str) -> str:
+    """Return "https://cdn.example.com" for an absolute address, "" for a path."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -243,8 +287,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "media/"
+# Where readers' browsers fetch uploads and renditions: this site's /media/ (served from
+# MEDIA_ROOT or, with object storage, by nginx from the bucket), or a CDN's full address.
+MEDIA_URL = os.environ.get("MEDIA_URL", "media/")
+if not MEDIA_URL.endswith("/"):
+    raise ImproperlyConfigured(f"MEDIA_URL must end with a slash, not {MEDIA_URL!r}")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploads and renditions go to MEDIA_ROOT, or to an S3-compatible bucket when one is named.
+media_bucket = object_storage(os.environ.get("MEDIA_STORAGE_URL", ""))
 # The section editor's own Tiptap extensions: the "Picture" and "Link to a story" buttons,
 # and paste cleaning. They make only tags the allow-list already has.
 DJANGO_PROSE_EDITOR_EXTENSIONS = [
@@ -256,7 +306,11 @@ DJANGO_PROSE_EDITOR_EXTENSIONS = [
     {"js": [static_lazy("js/prose-paste.js")], "extensions": {"CleanPaste": html_tags([])}},
 ]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {"BACKEND": "newsroom.storage.MediaStorage", "OPTIONS": media_bucket}
+        if media_bucket
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -349,6 +403,8 @@ WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
 # Mail the server refuses or does not take in time is tried again after each of these waits
 # (seconds), then given up and shown to Chiefs (newsroom/mail.py).
 MAIL_RETRY_DELAYS = [60, 300, 1800]
+# A picture's renditions or thumbnail that storage would not take (articles/editing/tasks.py).
+PICTURE_RETRY_DELAYS = [60, 300, 1800]
 
 # Browsers on these origins (an app's web front end, a partner's site) may read the API.
 CORS_ALLOWED_ORIGINS = env_list("API_CORS_ORIGINS", [])
@@ -379,8 +435,9 @@ SECURE_CSP = {
     # NONCE only reaches the header on pages that use it: the admin's import map.
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, *INLINE_STYLE_HASHES],
-    # data: for the icons Bootstrap's and the admin's style sheets draw inline.
-    "img-src": [CSP.SELF, "data:"],
+    # data: for the icons Bootstrap's and the admin's style sheets draw inline; a CDN's
+    # origin when MEDIA_URL is one.
+    "img-src": [CSP.SELF, "data:", *filter(None, [origin(MEDIA_URL)])],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "frame-src": [CSP.SELF],  # the review page frames its own story preview

@@ -21,6 +21,8 @@ TASK_LABELS = {
     "newsroom.mail.send_message": "Sending an email",
     "articles.moderation.tasks.publish_when_due": "Publishing scheduled stories",
     "articles.api.tasks.deliver": "Sending a webhook",
+    "articles.editing.tasks.make_renditions": "Resizing a story's picture",
+    "articles.editing.tasks.make_thumbnail": "Making a library picture's thumbnail",
 }
 
 

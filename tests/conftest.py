@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from newsroom.settings import object_storage
+from tests import s3
 from tests.factories import make_user
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls in
@@ -55,6 +57,31 @@ def media_root(settings, tmp_path):
     """Keep uploaded pictures out of the project's media folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-protocol server on 127.0.0.1 (moto's), one for the whole run."""
+    if reason := s3.moto_missing():
+        pytest.skip(reason)
+    server = s3.start_s3_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server, settings) -> str:
+    """An empty bucket, with the default storage pointed at it as MEDIA_STORAGE_URL would."""
+    bucket = s3_server.create_bucket()
+    options = object_storage(s3_server.storage_url(bucket))
+    # Given here rather than in the environment, where boto3 would look for them.
+    options |= {"access_key": s3.ACCESS_KEY, "secret_key": s3.SECRET_KEY}
+    # Django's setting_changed handler drops the cached default_storage, now and after.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "newsroom.storage.MediaStorage", "OPTIONS": options},
+    }
+    return bucket
 
 
 @pytest.fixture(autouse=True)

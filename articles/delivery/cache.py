@@ -267,9 +267,13 @@ class PageCacheMiddleware:
                 response.headers.setdefault(*front_cache_expiry())
                 return response
         response = self.get_response(request)
-        if getattr(response, "is_reader_page", False) and is_storable(response):
+        reader_page = getattr(response, "is_reader_page", False)
+        if reader_page and is_storable(response):
             mark_public(response)
             if key is not None:
                 store_page(key, response, current)
-            response.headers.setdefault(*front_cache_expiry())  # after storing: it is per answer
+        if reader_page or key is not None:
+            # After storing: it is per answer. Every answer nginx may keep has it, the 404 for
+            # a story not out yet too, so that a publication reaches readers within a second.
+            response.headers.setdefault(*front_cache_expiry())
         return response

@@ -1,5 +1,6 @@
-"""Resized copies of a story's hero image, made once when it is saved, and of a library
-picture (its thumbnail), made once when it is uploaded; a story's own hero joins the library.
+"""Resized copies of a story's hero image, made once after it is saved, and of a library
+picture (its thumbnail), made once after it is uploaded, both by the task worker
+(articles/editing/tasks.py); a story's own hero joins the library.
 
 Page views read the URLs remembered in `Article.hero_renditions` and never open a
 file or Pillow; this module is the only place that does.
@@ -199,4 +200,6 @@ def add_hero_to_library(article: Article, *, by) -> None:
         focus_y=article.hero_focus_y,
         uploaded_by=by,
     )
-    make_thumbnail(picture)
+    from articles.editing import tasks  # tasks.py imports this module
+
+    tasks.make_thumbnail.enqueue(picture.pk)

@@ -7,8 +7,8 @@ from django.http import JsonResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from articles.editing import tasks
 from articles.editing.admin_guards import GuardedListMixin, search_words
-from articles.editing.images import make_thumbnail
 from articles.editing.uploads import PictureField
 from articles.models import EDIT_ANY, Picture
 
@@ -88,7 +88,7 @@ class PictureAdmin(GuardedListMixin, admin.ModelAdmin):
         obj.uploaded_by = obj.uploaded_by or request.user
         super().save_model(request, obj, form, change)
         if "image" in form.changed_data:
-            make_thumbnail(obj)
+            tasks.make_thumbnail.enqueue(obj.pk)
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(
@@ -120,7 +120,7 @@ class PictureAdmin(GuardedListMixin, admin.ModelAdmin):
         picture = form.save(commit=False)
         picture.uploaded_by = request.user
         picture.save()
-        make_thumbnail(picture)
+        tasks.make_thumbnail.enqueue(picture.pk)
         return JsonResponse(chooser_entry(picture), status=201)
 
     # The library is shared by everyone who writes stories; deleting is for editors, and

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 
 from articles.api import webhooks
 from articles.delivery import cache as page_cache
-from articles.editing import autosave, images, revisions
+from articles.editing import autosave, images, revisions, tasks
 from articles.models import (
     Article,
     ArticleCallToAction,
@@ -64,7 +64,8 @@ def finish_save(article: Article, *, by, summary: str) -> Revision:
     """Run the steps every save of a story needs, once the story and its parts are saved."""
     # The word count and search text cover the sections and takeaways saved just before.
     article.refresh_word_count()
-    images.make_renditions(article)
+    # The picture's resized copies are made by the worker (articles/editing/tasks.py).
+    tasks.make_renditions.enqueue(article.pk)
     images.add_hero_to_library(article, by=by)
     revision = revisions.record(article, by=by, summary=summary)
     related.story_changed(article)

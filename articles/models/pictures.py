@@ -1,5 +1,6 @@
 """The picture library: pictures uploaded once, with their words and focal point, for any story."""
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.validators import FileExtensionValidator, MaxValueValidator
 from django.db import models
@@ -33,7 +34,7 @@ class PictureQuerySet(models.QuerySet):
         hero or inside their text."""
 
         def address(image):
-            return Concat(Value(default_storage.base_url), image, output_field=CharField())
+            return Concat(Value(settings.MEDIA_URL), image, output_field=CharField())
 
         sections = Section.objects.filter(
             body__contains=address(OuterRef(OuterRef("image")))

@@ -6,8 +6,8 @@ from html.parser import HTMLParser
 
 import nh3
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.urls import reverse_lazy
 from django.utils.html import strip_tags
 from django.utils.text import slugify
@@ -63,11 +63,14 @@ PICTURE_PROBLEMS = {
 
 
 def is_media_path(src: str) -> bool:
-    """Whether an address is a file in this site's media storage (CSP: img-src 'self')."""
+    """Whether an address is a file in this site's media storage: MEDIA_URL and a name (the
+    CSP allows pictures from there)."""
+    name = src.removeprefix(settings.MEDIA_URL)
     return (
-        src.startswith(default_storage.base_url)
-        and bool(SITE_PATH.fullmatch(src))
-        and ".." not in src.split("/")
+        src.startswith(settings.MEDIA_URL)
+        # Checked as a path of its own, so "//elsewhere" cannot follow a CDN's MEDIA_URL.
+        and bool(SITE_PATH.fullmatch("/" + name))
+        and ".." not in name.split("/")
     )
 
 
@@ -116,8 +119,7 @@ def pictures_in(html: str) -> list[dict]:
 
 def library_sources(sources) -> dict[str, object]:
     """Return the library pictures behind these addresses, by address."""
-    base = default_storage.base_url
-    names = {src.removeprefix(base): src for src in sources if is_media_path(src)}
+    names = {src.removeprefix(settings.MEDIA_URL): src for src in sources if is_media_path(src)}
     Picture = apps.get_model("articles", "Picture")
     return {names[p.image.name]: p for p in Picture.objects.filter(image__in=names)}
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import django
-from django.conf import settings
 from django.core import serializers
+from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
@@ -26,10 +26,14 @@ from articles.operations.backup_format import (
     MATCHED_BY_NAME,
     MEDIA_PREFIX,
     STAGING_PREFIX,
+    STORAGE_ERRORS,
     BackupError,
     applied_migrations,
     backed_up_models,
     is_inside,
+    local_path,
+    media_location,
+    media_path,
     one_line,
     sha256_of,
 )
@@ -130,28 +134,49 @@ class _HashingReader:
         return data
 
 
-def media_files(media_root: Path) -> tuple[list[tuple[str, Path]], list[str]]:
-    """Return (member name, path) for every plain file under media_root, and what was skipped."""
-    found, skipped = [], []
-    if not media_root.is_dir():
-        return found, skipped
-    # os.walk does not follow links to folders; links to files are skipped below, so a
-    # link in MEDIA_ROOT can never pull a file from elsewhere on the server into a backup.
-    for folder, folder_names, file_names in os.walk(media_root):
-        folder_names[:] = sorted(n for n in folder_names if not n.startswith(STAGING_PREFIX))
-        skipped += [
-            (Path(folder) / name).relative_to(media_root).as_posix()
-            for name in folder_names
-            if (Path(folder) / name).is_symlink()
-        ]
-        for name in sorted(file_names):
-            path = Path(folder) / name
-            relative = path.relative_to(media_root).as_posix()
-            if path.is_symlink() or not path.is_file():
-                skipped.append(relative)
+def _is_plain(storage, name: str, *, folder: bool = False) -> bool:
+    """Whether a name on disk is a real folder or file, not a link or a device; a bucket
+    has nothing else."""
+    path = local_path(storage, name)
+    if path is None:
+        return True
+    return not path.is_symlink() and (path.is_dir() if folder else path.is_file())
+
+
+def _is_restorable(name: str) -> bool:
+    try:
+        media_path(MEDIA_PREFIX + name)
+    except BackupError:
+        return False
+    return True
+
+
+def media_files(storage) -> tuple[list[str], list[str], list[str]]:
+    """Return the name of every file in the media storage, then what was skipped: links and
+    special files on disk (never followed, so a link cannot pull a file from elsewhere on the
+    server into a backup), and names that a restore would refuse."""
+    found, links, unsafe, folders = [], [], [], [""]
+    while folders:
+        folder = folders.pop()
+        try:
+            folder_names, file_names = storage.listdir(folder)
+        except FileNotFoundError:
+            continue  # no MEDIA_ROOT yet, or a folder removed while this walked
+        for name in folder_names:
+            if name.startswith(STAGING_PREFIX):
+                continue
+            if _is_plain(storage, folder + name, folder=True):
+                folders.append(f"{folder}{name}/")
             else:
-                found.append((MEDIA_PREFIX + relative, path))
-    return found, skipped
+                links.append(folder + name)
+        for name in file_names:
+            if not _is_restorable(folder + name):
+                unsafe.append(folder + name)
+            elif _is_plain(storage, folder + name):
+                found.append(folder + name)
+            else:
+                links.append(folder + name)
+    return sorted(found), sorted(links), sorted(unsafe)
 
 
 def _add_bytes(tar, name: str, data: bytes, mtime: float) -> None:
@@ -160,18 +185,18 @@ def _add_bytes(tar, name: str, data: bytes, mtime: float) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
-def _add_media(tar, name: str, path: Path) -> tuple[str, int]:
-    with path.open("rb") as file:
-        stat = os.fstat(file.fileno())
-        info = tarfile.TarInfo(name)
-        info.size, info.mtime, info.mode = stat.st_size, stat.st_mtime, 0o644
+def _add_media(tar, storage, name: str) -> tuple[str, int]:
+    with storage.open(name, "rb") as file:
+        info = tarfile.TarInfo(MEDIA_PREFIX + name)
+        info.size, info.mode = file.size, 0o644
+        info.mtime = storage.get_modified_time(name).timestamp()
         reader = _HashingReader(file)
         tar.addfile(info, reader)
-    return reader.hash.hexdigest(), stat.st_size
+    return reader.hash.hexdigest(), info.size
 
 
 def _missing_media(present: set[str]) -> list[str]:
-    """Return the files that rows name (image and file fields) but MEDIA_ROOT lacks."""
+    """Return the files that rows name (image and file fields) but the media storage lacks."""
     missing = []
     for model in backed_up_models():
         for file_field in model._meta.fields:
@@ -179,44 +204,55 @@ def _missing_media(present: set[str]) -> list[str]:
                 names = model._base_manager.exclude(**{file_field.attname: ""}).values_list(
                     file_field.attname, flat=True
                 )
-                missing += [n for n in names if n and MEDIA_PREFIX + n not in present]
+                missing += [n for n in names if n and n not in present]
     return sorted(set(missing))
 
 
-def _add_media_files(tar, files: list[tuple[str, Path]], members: dict, advance) -> int:
+def _add_media_files(tar, storage, names: list[str], members: dict, advance) -> int:
     """Add each media file to the archive and to members; return their bytes in all."""
     media_bytes = 0
-    for name, file_path in files:
+    for name in names:
         try:
-            sha256, size = _add_media(tar, name, file_path)
-        except OSError as error:
-            raise BackupError(f"cannot read media file {file_path}: {one_line(error)}") from None
+            sha256, size = _add_media(tar, storage, name)
         except tarfile.TarError as error:
-            raise BackupError(
-                f"media file {file_path} changed while it was read: {error}"
-            ) from None
-        members[name] = {"sha256": sha256, "size": size}
+            raise BackupError(f"media file {name} changed while it was read: {error}") from None
+        except STORAGE_ERRORS as error:
+            raise BackupError(f"cannot read media file {name}: {one_line(error)}") from None
+        members[MEDIA_PREFIX + name] = {"sha256": sha256, "size": size}
         media_bytes += size
         advance(1)
     return media_bytes
 
 
-def _warnings(skipped: list[str], missing: list[str]) -> list[str]:
-    warnings = []
-    if skipped:
+def _warnings(storage, links: list[str], unsafe: list[str], missing: list[str]) -> list[str]:
+    where, warnings = media_location(storage), []
+    if links:
         warnings.append(
-            f"skipped {len(skipped)} links or special files in MEDIA_ROOT: "
-            + ", ".join(skipped[:5])
+            f"skipped {len(links)} links or special files in {where}: " + ", ".join(links[:5])
+        )
+    if unsafe:
+        warnings.append(
+            f"skipped {len(unsafe)} files in {where} whose names a restore would refuse: "
+            + ", ".join(repr(name) for name in unsafe[:5])
         )
     if missing:
         warnings.append(
-            f"{len(missing)} files named in the database are missing from MEDIA_ROOT: "
+            f"{len(missing)} files named in the database are missing from {where}: "
             + ", ".join(missing[:5])
         )
     return warnings
 
 
-def _write_archive(raw, path: Path, media_root: Path, created_at, progress) -> BackupResult:
+def _list_media(storage) -> tuple[list[str], list[str], list[str]]:
+    try:
+        return media_files(storage)
+    except STORAGE_ERRORS as error:
+        raise BackupError(
+            f"cannot list the media files in {media_location(storage)}: {one_line(error)}"
+        ) from None
+
+
+def _write_archive(raw, path: Path, storage, created_at, progress) -> BackupResult:
     members = {}
     mtime = created_at.timestamp()
     with tarfile.open(fileobj=raw, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
@@ -233,15 +269,15 @@ def _write_archive(raw, path: Path, media_root: Path, created_at, progress) -> B
                 with progress(total=rows, unit="rows", description="Database") as bar:
                     counts = dump_data(writer, advance=bar.update)
                 migrations = applied_migrations()
-                files, skipped = media_files(media_root)
-                missing = _missing_media({name for name, _ in files})
+                files, links, unsafe = _list_media(storage)
+                missing = _missing_media(set(files))
             data_file.seek(0)
             info = tarfile.TarInfo(DATA)
             info.size, info.mtime, info.mode = writer.size, mtime, 0o600
             tar.addfile(info, data_file)
             members[DATA] = {"sha256": writer.hash.hexdigest(), "size": writer.size}
         with progress(total=len(files), unit="files", description="Media") as bar:
-            media_bytes = _add_media_files(tar, files, members, advance=bar.update)
+            media_bytes = _add_media_files(tar, storage, files, members, advance=bar.update)
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -260,7 +296,7 @@ def _write_archive(raw, path: Path, media_root: Path, created_at, progress) -> B
         counts=counts,
         media_files=len(files),
         media_bytes=media_bytes,
-        warnings=_warnings(skipped, missing),
+        warnings=_warnings(storage, links, unsafe, missing),
     )
 
 
@@ -297,14 +333,15 @@ def _put_in_place(temp: Path, target: Path, *, force: bool) -> None:
 
 
 def backup(
-    path, *, force: bool = False, media_root=None, now=None, progress=no_progress
+    path, *, force: bool = False, storage=default_storage, now=None, progress=no_progress
 ) -> BackupResult:
-    """Write the database content and every media file to one archive at path.
+    """Write the database content and every file in the media storage (MEDIA_ROOT or the
+    bucket) to one archive at path.
     `progress` makes the bar for each stage (articles/operations/progress.py)."""
     path = Path(path)
-    media_root = Path(media_root or settings.MEDIA_ROOT)
     target = path.absolute()
-    if is_inside(target, media_root):
+    media_root = local_path(storage, "")
+    if media_root and is_inside(target, media_root):
         raise BackupError(
             f"{path} is inside MEDIA_ROOT ({media_root}), which the web server publishes; "
             "write the backup somewhere else"
@@ -324,7 +361,7 @@ def backup(
     temp = Path(temp_name)
     try:
         with os.fdopen(descriptor, "wb") as raw:
-            result = _write_archive(raw, path, media_root, now or timezone.now(), progress)
+            result = _write_archive(raw, path, storage, now or timezone.now(), progress)
             raw.flush()
             os.fsync(raw.fileno())
         result.sha256 = sha256_of(temp)

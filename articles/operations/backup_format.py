@@ -3,13 +3,13 @@
 An archive is a gzipped tar file holding:
 
     data.json       every row, in Django's serialisation format (what `dumpdata` writes)
-    media/<path>    every file under MEDIA_ROOT
+    media/<path>    every file in the media storage: under MEDIA_ROOT, or in the bucket
     manifest.json   the last member: format version, creation time, Django version, the
                     migrations the data belongs to, rows per model, and the SHA-256 and size
                     of every other member
 
 `restore()` checks every member against the manifest before it touches the database or
-MEDIA_ROOT, then loads all rows in one transaction. The checksums find damage (a truncated
+the media storage, then loads all rows in one transaction. The checksums find damage (a truncated
 copy, a flipped bit, an edited file); they are not a signature, so anyone who can rewrite
 the archive can also rewrite its manifest. Keep backups where only the operators can write.
 """
@@ -22,6 +22,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.apps import apps
 from django.core import serializers
 from django.db import connection, models
@@ -35,6 +36,9 @@ MEDIA_PREFIX = "media/"
 # A crashed restore can leave one of these behind in MEDIA_ROOT; a backup never includes it.
 STAGING_PREFIX = ".newsroom-restore-"
 CHUNK_SIZE = 1024 * 1024
+# What the media storage raises when it cannot be read or written: a disk's errors, or a
+# bucket's (unreachable, refused credentials, no such bucket).
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
 
 # `migrate` makes content types and permissions itself, so a fresh database already has
 # them, under ids of its own: the backup refers to them by natural key instead of storing
@@ -94,6 +98,20 @@ def one_line(error) -> str:
     return " ".join(text.split())
 
 
+def local_path(storage, name: str) -> Path | None:
+    """Return where the storage keeps this name on this server's disk; None for a bucket."""
+    try:
+        return Path(storage.path(name))
+    except NotImplementedError:
+        return None
+
+
+def media_location(storage) -> str:
+    """Name the media storage for messages: MEDIA_ROOT, or the bucket."""
+    bucket = getattr(storage, "bucket_name", None)
+    return f"the media bucket {bucket!r}" if bucket else "MEDIA_ROOT"
+
+
 def is_inside(path: Path, folder: Path) -> bool:
     return path.resolve().is_relative_to(folder.resolve())
 
@@ -112,7 +130,7 @@ _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
 def media_path(name: str) -> PurePosixPath:
-    """Return a media member's path inside MEDIA_ROOT, or refuse a name that could escape it."""
+    """Return a media member's name in the media storage, or refuse one that could escape it."""
     relative = name.removeprefix(MEDIA_PREFIX)
     parts = relative.split("/")
     if (
@@ -124,7 +142,8 @@ def media_path(name: str) -> PurePosixPath:
         or any(part in {"", ".", ".."} for part in parts)
     ):
         raise BackupError(
-            f"refusing the archive: unsafe file name {name!r} would be written outside MEDIA_ROOT"
+            f"refusing the archive: unsafe file name {name!r} would be written outside "
+            "the media storage"
         )
     return PurePosixPath(relative)
 
@@ -141,7 +160,7 @@ def check_member_name(name: str) -> None:
     media_path(name)
 
 
-def _hash_stream(file) -> tuple[str, int]:
+def hash_stream(file) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
     while chunk := file.read(CHUNK_SIZE):
         digest.update(chunk)
@@ -208,7 +227,7 @@ def read_archive(path) -> VerifiedArchive:
                 data = file.read()
                 found[DATA] = (hashlib.sha256(data).hexdigest(), len(data))
             else:
-                found[member.name] = _hash_stream(file)
+                found[member.name] = hash_stream(file)
     except FileNotFoundError:
         raise BackupError(f"{path} does not exist") from None
     except IsADirectoryError:

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core import serializers
 from django.core.cache import caches
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, connection, transaction
@@ -25,18 +27,20 @@ from articles.models import Article
 from articles.operations.backup_format import (
     CHUNK_SIZE,
     MATCHED_BY_NAME,
-    MEDIA_PREFIX,
     STAGING_PREFIX,
+    STORAGE_ERRORS,
     BackupError,
     VerifiedArchive,
     applied_migrations,
     archive_members,
     backed_up_models,
+    hash_stream,
     is_inside,
+    local_path,
+    media_location,
     media_path,
     one_line,
     read_archive,
-    sha256_of,
     stored_models,
 )
 from articles.operations.progress import no_progress
@@ -83,25 +87,34 @@ def _describe(counts: dict[str, int], limit: int = 8) -> str:
     return ", ".join(parts[:limit]) + more
 
 
-def _destination(media_root: Path, name: str) -> Path:
-    destination = media_root / media_path(name)
+def _destination(storage, name: str) -> str:
+    """Return the name in the media storage that an archive's media member goes to."""
+    relative = str(media_path(name))
     # A link inside MEDIA_ROOT (a folder pointing elsewhere) must not carry a file out.
-    if not is_inside(destination, media_root):
+    path = local_path(storage, relative)
+    if path is not None and not is_inside(path, local_path(storage, "")):
         raise BackupError(
             f"refusing the archive: {name!r} would be written outside MEDIA_ROOT through a link"
         )
-    return destination
+    return relative
 
 
-def media_clashes(archive: VerifiedArchive, destinations: dict[str, Path]) -> list[str]:
-    """Return the archive's media files that exist in MEDIA_ROOT with different content."""
-    clashes = []
-    for name, entry in sorted(archive.media.items()):
-        destination = destinations[name]
-        if destination.is_symlink() or destination.exists():
-            if not destination.is_file() or sha256_of(destination) != entry["sha256"]:
-                clashes.append(name.removeprefix(MEDIA_PREFIX))
-    return clashes
+def _stored_sha256(storage, name: str) -> str | None:
+    try:
+        with storage.open(name, "rb") as file:
+            return hash_stream(file)[0]
+    except (FileNotFoundError, IsADirectoryError):
+        return None  # a dangling link, or a folder, where the file should go
+
+
+def media_clashes(archive: VerifiedArchive, storage, destinations: dict[str, str]) -> list[str]:
+    """Return the archive's media files that the media storage holds with different content."""
+    return [
+        destinations[member]
+        for member, entry in sorted(archive.media.items())
+        if storage.exists(destinations[member])
+        and _stored_sha256(storage, destinations[member]) != entry["sha256"]
+    ]
 
 
 def _check_migrations(manifest: dict) -> None:
@@ -117,9 +130,15 @@ def _check_migrations(manifest: dict) -> None:
         )
 
 
-def _stage_media(path: Path, archive: VerifiedArchive, media_root: Path, advance) -> Path:
-    """Copy the archive's media into a folder inside MEDIA_ROOT, checking each file again."""
-    media_root.mkdir(parents=True, exist_ok=True)
+def _stage_media(path: Path, archive: VerifiedArchive, storage, advance) -> Path:
+    """Copy the archive's media into a staging folder, checking each file again.
+
+    On disk the folder is inside MEDIA_ROOT, so that putting a file in place is a rename on
+    one filesystem; for a bucket it is in the system's temporary folder.
+    """
+    media_root = local_path(storage, "")
+    if media_root is not None:
+        media_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=media_root))
     try:
         for member, file in archive_members(path):
@@ -141,6 +160,25 @@ def _stage_media(path: Path, archive: VerifiedArchive, media_root: Path, advance
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return staging
+
+
+class _StagedFile(File):
+    """A checked file in the staging folder. Having a temporary_file_path() makes
+    FileSystemStorage move it into place (a rename) rather than copy it; S3 uploads it."""
+
+    def temporary_file_path(self) -> str:
+        return self.file.name
+
+
+def _put_media_in_place(storage, staging: Path, destinations: dict[str, str]) -> None:
+    for member, name in sorted(destinations.items()):
+        # Storage never overwrites: it would save under a new name.
+        if storage.exists(name):
+            storage.delete(name)
+        with _StagedFile((staging / media_path(member)).open("rb")) as staged:
+            saved = storage.save(name, staged)
+        if saved != name:
+            raise OSError(f"{name} was written by someone else during the restore")
 
 
 def _sign_everyone_out() -> None:
@@ -221,33 +259,50 @@ def _check_database(archive: VerifiedArchive, *, force: bool) -> None:
         )
 
 
-def _check_media(archive: VerifiedArchive, media_root: Path, *, force: bool) -> dict[str, Path]:
+def _list_top(storage) -> None:
+    try:
+        storage.listdir("")
+    except FileNotFoundError:
+        pass  # no MEDIA_ROOT yet: the restore makes it
+
+
+def _check_media(archive: VerifiedArchive, storage, *, force: bool) -> dict[str, str]:
     """Return where each media file goes; refuse to overwrite different files without --force."""
-    destinations = {name: _destination(media_root, name) for name in archive.media}
-    clashes = [] if force else media_clashes(archive, destinations)
+    destinations = {member: _destination(storage, member) for member in archive.media}
+    try:
+        # Asked even with --force, so that a bucket that is missing or refuses us stops the
+        # restore here, before the database is touched.
+        _list_top(storage)
+        clashes = [] if force else media_clashes(archive, storage, destinations)
+    except STORAGE_ERRORS as error:
+        raise BackupError(
+            f"cannot read the media files in {media_location(storage)}, nothing was restored: "
+            f"{one_line(error)}"
+        ) from None
     if clashes:
         raise BackupError(
-            f"{len(clashes)} files in MEDIA_ROOT differ from the backup's "
+            f"{len(clashes)} files in {media_location(storage)} differ from the backup's "
             f"({', '.join(clashes[:3])}); use --force to overwrite them"
         )
     return destinations
 
 
-def restore(path, *, force: bool = False, media_root=None, progress=no_progress) -> RestoreResult:
-    """Check the archive, then load its rows (all or nothing) and put its media files back.
+def restore(
+    path, *, force: bool = False, storage=default_storage, progress=no_progress
+) -> RestoreResult:
+    """Check the archive, then load its rows (all or nothing) and put its media files back
+    into the media storage (MEDIA_ROOT or the bucket).
     `progress` makes the bar for each stage (articles/operations/progress.py)."""
     path = Path(path)
-    media_root = Path(media_root or settings.MEDIA_ROOT)
     archive = read_archive(path)
     _check_database(archive, force=force)
-    destinations = _check_media(archive, media_root, force=force)
+    destinations = _check_media(archive, storage, force=force)
     try:
         with progress(total=len(archive.media), unit="files", description="Media") as bar:
-            staging = _stage_media(path, archive, media_root, advance=bar.update)
+            staging = _stage_media(path, archive, storage, advance=bar.update)
     except (OSError, tarfile.TarError, EOFError, zlib.error) as error:
         raise BackupError(
-            f"could not copy the media files into MEDIA_ROOT, nothing was restored: "
-            f"{one_line(error)}"
+            f"could not unpack the media files, nothing was restored: {one_line(error)}"
         ) from None
     try:
         with transaction.atomic():
@@ -258,10 +313,8 @@ def restore(path, *, force: bool = False, media_root=None, progress=no_progress)
             connection.check_constraints()
             _reset_sequences(backed_up_models())
             stories.stories_loaded(Article.objects.all())
-            # Last, so a failure above leaves MEDIA_ROOT as it was.
-            for name, destination in sorted(destinations.items()):
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staging / media_path(name), destination)
+            # Last, so a failure above leaves the media storage as it was.
+            _put_media_in_place(storage, staging, destinations)
     except (
         DatabaseError,
         DeserializationError,
@@ -274,7 +327,7 @@ def restore(path, *, force: bool = False, media_root=None, progress=no_progress)
         raise BackupError(
             f"could not load {path}, nothing was restored: {one_line(error)}"
         ) from None
-    except OSError as error:
+    except STORAGE_ERRORS as error:
         raise BackupError(
             "could not put the media files in place, so the database was left as it was "
             f"(some files may already be replaced): {one_line(error)}"

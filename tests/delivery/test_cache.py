@@ -310,6 +310,17 @@ def test_the_front_cache_expiry_is_not_stored_with_the_page(
     assert len(pages_made) == 1  # answered from the stored page
 
 
+def test_nginx_keeps_the_404_of_a_story_not_out_yet_only_until_the_second_ends(
+    page_cache_on, monkeypatch
+):
+    # Without it nginx keeps the 404 up to 2 s, and a publication reaches readers that late.
+    story = make_article(status=Article.Status.APPROVED, published_at=None)
+    monkeypatch.setattr(page_cache.time, "time", lambda: 1_800_000_000.75)
+    status, headers, _ = served(story.get_absolute_url())
+    assert status == 404
+    assert headers["X-Accel-Expires"] == "@1800000000"
+
+
 def test_a_cache_hit_runs_no_project_code_but_the_page_cache(story, page_cache_on, pages_made):
     """What a newcomer reads to follow a stored page out: the page cache, and with REDIS_URL
     the project's Redis backend (newsroom/cache_backends.py)."""

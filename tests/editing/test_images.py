@@ -3,6 +3,7 @@ from html.parser import HTMLParser
 from unittest import mock
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,7 +14,9 @@ from PIL import Image
 from articles.editing import stories
 from articles.editing.images import make_renditions
 from articles.models import Article, Picture
+from newsroom.tasks import failed_recently
 from tests.factories import make_article, make_image_upload
+from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -249,6 +252,45 @@ def picture_tags(renditions, **context) -> dict:
     parser = _Tags()
     parser.feed(render_picture(renditions, **context))
     return parser.tags
+
+
+def test_a_save_does_not_wait_for_the_renditions():
+    article = article_with(make_image_upload(size=(1000, 600)))
+    with mock.patch("articles.editing.images._render") as render:
+        stories.finish_save(article, by=None, summary="Saved")
+    render.assert_not_called()  # the worker makes them, after the save answered
+
+
+def test_readers_see_the_picture_once_the_worker_made_its_renditions(
+    client, page_cache_on, django_capture_on_commit_callbacks
+):
+    article = article_with(make_image_upload(size=(1000, 600)))
+    stories.finish_save(article, by=None, summary="Saved")
+    before = client.get(article.get_absolute_url()).content.decode()  # now in the page cache
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_worker()
+
+    after = client.get(article.get_absolute_url()).content.decode()
+    article.refresh_from_db()
+    assert article.hero_renditions["src"] not in before
+    assert article.hero_renditions["src"] in after
+
+
+def test_renditions_the_storage_refuses_are_tried_again_then_shown_to_chiefs(settings, caplog):
+    settings.PICTURE_RETRY_DELAYS = [0]
+    article = article_with(make_image_upload(size=(1000, 600)))
+    stories.finish_save(article, by=None, summary="Saved")
+    out_of_reach = EndpointConnectionError(endpoint_url="https://bucket.example.com")
+
+    with mock.patch("articles.editing.images._store", side_effect=out_of_reach):
+        run_worker()  # the first try, then the retry it queued for now
+
+    (failed,) = failed_recently()
+    assert failed["label"] == "Resizing a story's picture"
+    assert "EndpointConnectionError" in failed["reason"]
+    (retried,) = [r.getMessage() for r in caplog.records if "will try again" in r.getMessage()]
+    assert retried.startswith(f"Could not make the renditions of story {article.pk} (")
 
 
 def test_picture_offers_webp_and_fallback_sources_with_the_original_size():

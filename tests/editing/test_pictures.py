@@ -13,8 +13,9 @@ from PIL import Image
 
 from articles.editing.picture_chooser import PictureChooserWidget, use_picture_as_hero
 from articles.models import Picture
-from tests.factories import make_article, make_user
+from tests.factories import make_article, make_user, picture_form
 from tests.pages import visible_text
+from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -34,20 +35,6 @@ def upload(name="harbour.png", data=None) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data or png(), content_type="image/png")
 
 
-def picture_form(**fields) -> dict:
-    """The library's add form as it POSTs."""
-    return {
-        "image": upload(),
-        "alt": "Fishing boats in the harbour at dawn",
-        "caption": "",
-        "credit": "",
-        "focus_x": "50",
-        "focus_y": "50",
-        "_save": "Save",
-        **fields,
-    }
-
-
 def make_picture(*, alt="Fishing boats in the harbour at dawn", **fields) -> Picture:
     picture = Picture(image=upload(), alt=alt, **fields)
     picture.save()
@@ -59,13 +46,16 @@ def errors_of(response) -> str:
     return " ".join(str(error) for error in response.context["adminform"].form.errors.values())
 
 
-def test_editor_uploads_a_picture_and_it_gets_a_small_thumbnail(editor_client, editor):
+def test_editor_uploads_a_picture_and_the_worker_makes_its_small_thumbnail(editor_client, editor):
     response = editor_client.post(ADD, picture_form())
 
     assert response.status_code == 302
     picture = Picture.objects.get()
     assert STORED_NAME.fullmatch(picture.image.name)
     assert (picture.width, picture.height, picture.uploaded_by) == (800, 500, editor)
+    assert picture.thumbnail_url == picture.image.url  # the grid shows the original meanwhile
+    run_worker()
+    picture.refresh_from_db()
     with default_storage.open(picture.thumbnail) as file, Image.open(file) as thumbnail:
         assert (thumbnail.format, thumbnail.size) == ("WEBP", (320, 200))
 
@@ -346,6 +336,8 @@ def test_writer_uploads_a_picture_from_the_section_chooser(client, writer):
     assert response.status_code == 201
     picture = Picture.objects.get()
     assert response.json()["url"] == picture.image.url
+    run_worker()
+    picture.refresh_from_db()
     assert (picture.alt, picture.uploaded_by, bool(picture.thumbnail)) == (
         "The old pier",
         writer,

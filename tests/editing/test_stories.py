@@ -10,6 +10,7 @@ from articles.editing.story_format import parse_story
 from articles.models import Article
 from articles.reader import search
 from tests.factories import make_article, make_author, make_cta, make_image_upload
+from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,7 @@ def test_an_imported_story_gets_renditions_of_the_picture_it_keeps():
         parse_story("Harbour ferry goes electric\nThe ferry runs on batteries now.\n"),
         update=True,
     )
+    run_worker()
 
     article.refresh_from_db()
     assert article.hero_renditions["src"].endswith("/800w.png")

@@ -70,10 +70,15 @@ def start_primary() -> Server:
 
 def start_replica(primary: Server) -> Server:
     replica = Server(owned_folder(), free_port())
-    # -R writes the standby's settings: it follows the primary from the copy on.
-    run(BINARIES / "pg_basebackup", "-h", "127.0.0.1", "-p", primary.port, "-U", "postgres",
-        "-D", replica.folder / "data", "-R", "-X", "stream")  # fmt: skip
-    replica.start()
+    # -R writes the standby's settings: it follows the primary from the copy on. A fast
+    # checkpoint: the default spreads it over minutes.
+    try:
+        run(BINARIES / "pg_basebackup", "-h", "127.0.0.1", "-p", primary.port, "-U", "postgres",
+            "-D", replica.folder / "data", "-R", "-X", "stream", "--checkpoint=fast")  # fmt: skip
+        replica.start()
+    except BaseException:  # a failed copy, or Ctrl+C during it: leave no folder behind
+        remove(replica)
+        raise
     return replica
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.run import write_nginx_config
 from tests.operations.replication import free_port
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -44,10 +45,6 @@ def start_node(port: int, environment: dict) -> subprocess.Popen:
     )  # fmt: skip
 
 
-def upstream_server(port: int) -> str:
-    return f"server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;"
-
-
 @pytest.fixture
 def two_nodes(tmp_path):
     """Two gunicorn nodes on one database, and nginx in front; stopped at the end."""
@@ -71,18 +68,15 @@ def two_nodes(tmp_path):
     # reach, which pytest's own temporary folders are not.
     run_dir = Path(tempfile.mkdtemp(prefix="newsroom-nginx-"))
     run_dir.chmod(0o755)
-    config = (PROJECT / "bench" / "nginx.conf").read_text()
-    for name, value in {
-        "run_dir": run_dir,
-        "app_servers": " ".join(upstream_server(port) for port in ports),
-        "static_port": free_port(),
-        "proxy_port": proxy_port,
-        "static_root": run_dir,
-    }.items():
-        config = config.replace("{" + name + "}", str(value))
-    (run_dir / "nginx.conf").write_text(config)
+    config = write_nginx_config(
+        run_dir,
+        app_ports=ports,
+        proxy_port=proxy_port,
+        static_port=free_port(),
+        static_root=run_dir,
+    )
     nginx = subprocess.Popen(
-        ["nginx", "-c", str(run_dir / "nginx.conf"), "-p", str(run_dir)],
+        ["nginx", "-c", str(config), "-p", str(run_dir)],
         start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

@@ -3,6 +3,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
 from articles.models import Article, Picture
+from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +39,7 @@ def test_demo_stories_use_every_part(settings, capsys):
 def test_demo_pictures_are_in_the_library_each_used_by_its_story(settings):
     settings.DEBUG = True
     call_command("load_demo")
+    run_worker()  # `make demo` runs it beside the server: the thumbnails
     pictures = Picture.objects.with_story_count()
     assert len(pictures) == Article.objects.count()
     assert all(picture.thumbnail for picture in pictures)
@@ -99,6 +101,7 @@ def test_generate_articles_refuses_a_silly_count():
 def test_demo_stories_show_their_drawn_pictures_in_every_size(settings):
     settings.DEBUG = True
     call_command("load_demo")
+    run_worker()  # `make demo` runs it beside the server: the renditions
     for article in Article.objects.all():
         assert article.hero_renditions["webp_srcset"].endswith("1600w")
         assert article.revisions.filter(summary="Demo picture").count() == 1

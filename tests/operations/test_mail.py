@@ -7,10 +7,8 @@ nothing for a while (as a busy or distant server does), then speaks SMTP.
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -21,57 +19,12 @@ from django_tasks_db.models import DBTaskResult
 
 from articles.models import Article
 from tests.factories import make_article
+from tests.smtp import SMTPServer
 from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PROJECT = Path(__file__).resolve().parents[2]
 RESET = reverse("admin_password_reset")
-
-
-class SlowSMTPServer:
-    """An SMTP server that waits `delay` seconds before its greeting, then takes every message."""
-
-    def __init__(self, delay: float):
-        self.delay = delay
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.received = []  # (recipients, message text)
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            try:
-                connection = self.listener.accept()[0]
-            except OSError:
-                return  # closed
-            threading.Thread(target=self.talk, args=(connection,), daemon=True).start()
-
-    def talk(self, connection):
-        with connection, connection.makefile("rb") as lines:
-            time.sleep(self.delay)
-            connection.sendall(b"220 slow.example ESMTP\r\n")
-            recipients = []
-            for line in lines:
-                command = line.decode().strip().upper()
-                if command.startswith("RCPT TO:"):
-                    recipients.append(line.decode().strip()[8:].strip("<> "))
-                if command == "DATA":
-                    connection.sendall(b"354 go ahead\r\n")
-                    text = b"".join(iter(lines.readline, b".\r\n")).decode()
-                    self.received.append((recipients, text))
-                    recipients = []
-                elif command == "QUIT":
-                    connection.sendall(b"221 bye\r\n")
-                    return
-                connection.sendall(b"250 ok\r\n")
-
-    def close(self):
-        # shutdown() first: close() alone leaves the thread blocked in accept().
-        try:
-            self.listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.listener.close()
 
 
 def production_mailers(port: int, timeout: float = 5) -> dict:
@@ -94,7 +47,7 @@ def production_mailers(port: int, timeout: float = 5) -> dict:
 
 @pytest.fixture
 def slow_smtp(settings):
-    server = SlowSMTPServer(delay=2)
+    server = SMTPServer(delay=2)
     settings.MAILERS = production_mailers(server.port)
     yield server
     server.close()
@@ -141,7 +94,7 @@ def test_review_decision_answers_at_once_and_the_writer_is_emailed_later(editor,
 
 
 def test_mail_the_server_does_not_take_is_tried_again_later(client, editor, settings, caplog):
-    silent = SlowSMTPServer(delay=60)  # accepts, then says nothing
+    silent = SMTPServer(delay=60)  # accepts, then says nothing
     settings.MAILERS = production_mailers(silent.port, timeout=1)
     settings.MAIL_RETRY_DELAYS = [3600]
     client.post(RESET, {"email": editor.email})
@@ -158,7 +111,7 @@ def test_mail_the_server_does_not_take_is_tried_again_later(client, editor, sett
 def test_mail_given_up_is_logged_with_its_recipient_and_left_failed(
     client, editor, settings, caplog
 ):
-    silent = SlowSMTPServer(delay=60)
+    silent = SMTPServer(delay=60)
     settings.MAILERS = production_mailers(silent.port, timeout=1)
     settings.MAIL_RETRY_DELAYS = [0]
     seconds, response = timed_post(client, RESET, {"email": editor.email})
@@ -177,7 +130,7 @@ def test_mail_given_up_is_logged_with_its_recipient_and_left_failed(
 
 def test_mail_queued_by_a_command_that_exits_is_sent_by_the_worker(tmp_path):
     # A cron job (publish_scheduled) queues mail and exits at once; the mail still goes out.
-    server = SlowSMTPServer(delay=1)
+    server = SMTPServer(delay=1)
     environment = {
         "PATH": os.environ["PATH"],
         "DJANGO_SETTINGS_MODULE": "newsroom.settings",

@@ -11,8 +11,8 @@ from articles.operations.progress import progress_bar
 
 class Command(BaseCommand):
     help = (
-        "Write the whole newsroom (every database row and every file under MEDIA_ROOT) "
-        "to one checksummed archive."
+        "Write the whole newsroom (every database row and every media file, from MEDIA_ROOT "
+        "or the media bucket) to one checksummed archive."
     )
 
     def add_arguments(self, parser):
