@@ -235,17 +235,18 @@ def load(cluster: Cluster, script: Path, seconds: int, connections: int) -> dict
 def compare(cluster: Cluster, script: Path, seconds: int, connections: int) -> dict:
     """The same load on one node, two nodes, and two nodes reading from the replica."""
     results = {}
-    for label, nodes, replica in (
+    set_ups = (
         ("1 node", ["node1"], False),
         ("2 nodes", ["node1", "node2"], False),
         ("2 nodes + replica", ["node1", "node2"], True),
-    ):
+    )
+    for number, (label, nodes, replica) in enumerate(set_ups, start=1):
         for name in ("nginx", "node1", "node2"):
             cluster.kill(name)
         cluster.start_nodes(nodes, replica=replica)
         cluster.start_nginx(nodes)
         results[label] = load(cluster, script, seconds, connections)
-        say(f"compare, {label}: {describe(results[label])}")
+        say(f"compare {number}/{len(set_ups)}, {label}: {describe(results[label])}")
     return results  # the last set-up, two nodes on the replica, is the scenario's
 
 
@@ -257,8 +258,9 @@ def soak(cluster: Cluster, script: Path, minutes: int) -> dict:
         for name in samples:
             sizes = worker_rss_mb(cluster.processes[name].pid)
             samples[name].append(round(sum(sizes.values()), 1))
-        say(f"soak, minute {minute}/{minutes}: {describe(result)}; node memory (MB, all "
-            f"workers): {', '.join(f'{n} {s[-1]}' for n, s in samples.items())}")  # fmt: skip
+        say(f"soak, minute {minute}/{minutes} ({minutes - minute} left): {describe(result)}; "
+            f"node memory (MB, all workers): "
+            f"{', '.join(f'{n} {s[-1]}' for n, s in samples.items())}")  # fmt: skip
     return samples
 
 

@@ -13,6 +13,11 @@ REPLICA_MAX_LAG_SECONDS late, is not read until it is healthy again: the primary
 readers meanwhile. Each process checks a replica at most every CHECK_SECONDS, and logs each
 change of its state once, not once per request.
 
+A replica that fails while a request is reading it costs the reader nothing: the request,
+a GET or HEAD, is answered again from the primary rather than with the 503 page a database
+failure otherwise gives, and the replica is checked at once (a stopped one is then skipped,
+and the log says so once).
+
 A replica is also not read until it has replayed the last change to what readers see. When
 pages change (articles/delivery/cache.py), the primary's position in its write-ahead log is
 noted in the shared cache; a page made from a replica behind that position would be stored
@@ -47,6 +52,8 @@ END
 PRIMARY_POSITION_KEY = "newsroom:replicas:primary-position"
 
 reader_request: ContextVar[bool] = ContextVar("reader_request", default=False)
+# The replica this request has read from, if any.
+replica_read: ContextVar[str | None] = ContextVar("replica_read", default=None)
 # alias -> (checked at, why it is not used, or "" when it is)
 states: dict[str, tuple[float, str]] = {}
 # alias -> the last primary position it was seen to have replayed
@@ -74,16 +81,29 @@ class ReplicaReadsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = reader_request.set(bool(replica_aliases()) and is_reader_request(request))
+        reads_replica = bool(replica_aliases()) and is_reader_request(request)
+        tokens = reader_request.set(reads_replica), replica_read.set(None)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            alias = replica_read.get()
+            if alias and response.status_code >= 500:
+                failed_now(alias)  # so that the next requests skip it, if it is down
+                reader_request.set(False)
+                response = self.get_response(request)  # from the primary
+            return response
         finally:
-            reader_request.reset(token)
+            reader_request.reset(tokens[0])
+            replica_read.reset(tokens[1])
 
 
 class ReplicaRouter:
     def db_for_read(self, model, **hints):
-        return usable_replica() if reader_request.get() else None
+        if not reader_request.get():
+            return None
+        alias = usable_replica()
+        if alias:
+            replica_read.set(alias)
+        return alias
 
     def db_for_write(self, model, **hints):
         return "default"
@@ -135,6 +155,13 @@ def has_replayed(alias: str, position: str | None) -> bool:
     if caught_up:
         replayed[alias] = position
     return bool(caught_up)
+
+
+def failed_now(alias: str) -> bool:
+    """Check the replica at once, however recently it was checked: whether it has failed."""
+    _, problem = states.get(alias, (0.0, ""))
+    states[alias] = (0.0, problem)  # due now; a change is still logged once
+    return bool(problem_with(alias))
 
 
 def problem_with(alias: str) -> str:

@@ -311,7 +311,7 @@ def test_the_front_cache_expiry_is_not_stored_with_the_page(
 
 
 def test_nginx_keeps_the_404_of_a_story_not_out_yet_only_until_the_second_ends(
-    page_cache_on, monkeypatch
+    page_cache_on, pages_made, monkeypatch
 ):
     # Without it nginx keeps the 404 up to 2 s, and a publication reaches readers that late.
     story = make_article(status=Article.Status.APPROVED, published_at=None)

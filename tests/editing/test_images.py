@@ -261,15 +261,13 @@ def test_a_save_does_not_wait_for_the_renditions():
     render.assert_not_called()  # the worker makes them, after the save answered
 
 
-def test_readers_see_the_picture_once_the_worker_made_its_renditions(
-    client, page_cache_on, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)  # the worker closes the connection after a task
+def test_readers_see_the_picture_once_the_worker_made_its_renditions(client, page_cache_on):
     article = article_with(make_image_upload(size=(1000, 600)))
     stories.finish_save(article, by=None, summary="Saved")
     before = client.get(article.get_absolute_url()).content.decode()  # now in the page cache
 
-    with django_capture_on_commit_callbacks(execute=True):
-        run_worker()
+    run_worker()
 
     after = client.get(article.get_absolute_url()).content.decode()
     article.refresh_from_db()
@@ -277,6 +275,7 @@ def test_readers_see_the_picture_once_the_worker_made_its_renditions(
     assert article.hero_renditions["src"] in after
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes the connection after a task
 def test_renditions_the_storage_refuses_are_tried_again_then_shown_to_chiefs(settings, caplog):
     settings.PICTURE_RETRY_DELAYS = [0]
     article = article_with(make_image_upload(size=(1000, 600)))

@@ -15,6 +15,7 @@ from tests.worker import run_worker
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes the connection after a task
 def test_an_imported_story_gets_renditions_of_the_picture_it_keeps():
     # The story file names no picture, so the story keeps the one uploaded in the admin;
     # the importer used to make renditions only for a picture named in the file.

@@ -7,6 +7,7 @@ JSON, what readers and an editor were answered and what the log said.
 
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ from articles.models import Article, Desk  # noqa: E402
 from articles.moderation import workflow  # noqa: E402
 from newsroom import replicas  # noqa: E402
 from tests.factories import make_article, make_user  # noqa: E402
+from tests.operations import replication  # noqa: E402
 
 
 class Remember(logging.Handler):
@@ -100,6 +102,19 @@ def down(reader, editor_client, editor) -> dict:
     return seen
 
 
+def stopping(reader, editor_client, editor) -> dict:
+    """The replica stops between two readers' requests, in a process that checked it a moment
+    ago: the second reader is answered from the primary all the same."""
+    story = Article.objects.get(headline="Renamed on the primary")
+    seen = {"reader, before": answer(reader, story)}
+    folder, port = Path(os.environ["REPLICA_FOLDER"]), int(os.environ["REPLICA_PORT"])
+    replication.Server(folder, port).stop("immediate")
+    # As a busy process has it: checked and found healthy less than a second ago.
+    replicas.states["replica1"] = (time.monotonic(), "")
+    seen["reader, replica stopped under it"] = answer(reader, story)
+    return seen
+
+
 def main(stage: str) -> None:
     setup_test_environment()  # the test client's host name is allowed
     log = Remember()
@@ -109,7 +124,8 @@ def main(stage: str) -> None:
     editor = make_user(f"editor-{stage}", groups=["Editor"])
     editor_client = Client()
     editor_client.force_login(editor)
-    seen = {"lagging": lagging, "down": down}[stage](Client(), editor_client, editor)
+    stages = {"lagging": lagging, "down": down, "stopping": stopping}
+    seen = stages[stage](Client(), editor_client, editor)
     seen["log"] = log.messages
     seen["bound"] = settings.REPLICA_MAX_LAG_SECONDS
     sys.stdout.write(json.dumps(seen) + "\n")

@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 BINARIES = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
@@ -80,6 +81,23 @@ def start_replica(primary: Server) -> Server:
         remove(replica)
         raise
     return replica
+
+
+def wait_until_streaming(replica: Server, seconds: float = 30) -> None:
+    """Wait until the replica (just started) streams from its primary again."""
+    import psycopg
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with psycopg.connect(replica.url, autocommit=True) as connection:
+                row = connection.execute("SELECT status FROM pg_stat_wal_receiver").fetchone()
+            if row and row[0] == "streaming":
+                return
+        except psycopg.OperationalError:
+            pass  # still starting
+        time.sleep(0.1)
+    raise AssertionError(f"the replica on {replica.port} did not stream within {seconds} s")
 
 
 def remove(*servers: Server) -> None:

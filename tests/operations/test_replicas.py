@@ -27,6 +27,8 @@ def journey(stage: str, primary, replica) -> dict:
         "DATABASE_REPLICA_URLS": replica.url,
         "REPLICA_MAX_LAG_SECONDS": "3",
         "PAGE_CACHE_SECONDS": "0",  # every answer read from a database, not the cache
+        "REPLICA_FOLDER": str(replica.folder),
+        "REPLICA_PORT": str(replica.port),
     }
     result = subprocess.run(
         [sys.executable, JOURNEY, stage],
@@ -91,6 +93,19 @@ def test_a_stopped_replica_leaves_readers_to_the_primary(cluster, lagging):
     assert seen["reader, replica stopped"] == seen["reader, again"] == 200
     assert seen["seconds"] < 3
     (unreachable,) = seen["log"]  # once, not once per request
+    assert "unreachable" in unreachable
+
+
+def test_a_replica_that_stops_under_a_reader_costs_the_reader_nothing(cluster, lagging):
+    primary, replica = cluster
+    try:
+        replica.start()  # the test above stopped it
+    except subprocess.CalledProcessError:
+        pass  # running: this test ran on its own
+    replication.wait_until_streaming(replica)
+    seen = journey("stopping", primary, replica)
+    assert seen["reader, before"] == seen["reader, replica stopped under it"] == 200
+    (unreachable,) = seen["log"]  # the failed read made the process check the replica at once
     assert "unreachable" in unreachable
 
 
