@@ -64,8 +64,10 @@ def finish_save(article: Article, *, by, summary: str) -> Revision:
     """Run the steps every save of a story needs, once the story and its parts are saved."""
     # The word count and search text cover the sections and takeaways saved just before.
     article.refresh_word_count()
-    # The picture's resized copies are made by the worker (articles/editing/tasks.py).
-    tasks.make_renditions.enqueue(article.pk)
+    # The picture's resized copies are made by the worker (articles/editing/tasks.py); a
+    # story that has no picture and had none needs no task.
+    if article.hero_image or article.hero_renditions:
+        tasks.make_renditions.enqueue(article.pk)
     images.add_hero_to_library(article, by=by)
     revision = revisions.record(article, by=by, summary=summary)
     related.story_changed(article)
