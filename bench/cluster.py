@@ -251,16 +251,33 @@ def compare(cluster: Cluster, script: Path, seconds: int, connections: int) -> d
 
 
 def soak(cluster: Cluster, script: Path, minutes: int) -> dict:
-    """Load in one-minute rounds, noting each node's gunicorn workers' resident memory."""
+    """Load in one-minute rounds, noting each node's gunicorn workers' resident memory.
+
+    Memory is sampled every 10 seconds, not once a minute, so a step shows when it came:
+    a fresh worker grows once, the first time it draws each kind of page, and under the
+    page cache that first drawing may come minutes into the load, when a cached page expires.
+    """
     samples = {name: [] for name in ("node1", "node2")}
-    for minute in range(1, minutes + 1):
-        result = load(cluster, script, 60, 16)
-        for name in samples:
-            sizes = worker_rss_mb(cluster.processes[name].pid)
-            samples[name].append(round(sum(sizes.values()), 1))
-        say(f"soak, minute {minute}/{minutes} ({minutes - minute} left): {describe(result)}; "
-            f"node memory (MB, all workers): "
-            f"{', '.join(f'{n} {s[-1]}' for n, s in samples.items())}")  # fmt: skip
+    started = time.monotonic()
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(10):
+            for name, sizes in samples.items():
+                rss = worker_rss_mb(cluster.processes[name].pid)
+                sizes.append((round(time.monotonic() - started), round(sum(rss.values()), 1)))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        for minute in range(1, minutes + 1):
+            result = load(cluster, script, 60, 16)
+            say(f"soak, minute {minute}/{minutes} ({minutes - minute} left): {describe(result)}; "
+                f"node memory (MB, all workers): "
+                f"{', '.join(f'{n} {s[-1][1]}' for n, s in samples.items() if s)}")  # fmt: skip
+    finally:
+        done.set()
+        sampler.join()
     return samples
 
 

@@ -1,5 +1,5 @@
-"""The site's answers for requests it cannot serve: a database that is down or too slow
-(503), and a body too large to read (413). Both come before any view runs.
+"""The site's answers for requests it cannot serve: a database or media bucket that is down
+or too slow (503), and a body too large to read (413). Both come before any view runs.
 
 **503.** A stopped PostgreSQL raises OperationalError (or InterfaceError on a connection that
 has gone) wherever the first query happens: in a view, while a template renders, or in another
@@ -7,6 +7,10 @@ middleware, such as SessionMiddleware saving the session. Views and templates re
 process_exception. Django turns an error raised inside another middleware into a 500
 response before any outer middleware sees it, so got_request_exception (sent while that
 error is being handled) marks the request, and __call__ swaps the 500 for the 503.
+
+The media bucket (newsroom/storage.py) is handled the same way: a picture uploaded while
+the bucket is unreachable, or refuses the site's keys, raises botocore's errors in the save,
+whose transaction then rolls back, and the editor gets the same page instead of a 500.
 
 A database that hangs or crawls instead of refusing is given a few seconds per request in
 all (DATABASE_SECONDS, the request's Budget, counted by newsroom/postgresql/base.py), then
@@ -36,6 +40,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
@@ -45,6 +50,9 @@ from django.http import HttpResponse
 logger = logging.getLogger(__name__)
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
+# An S3 endpoint out of reach (BotoCoreError), or one that refuses: keys, bucket (ClientError).
+STORAGE_ERRORS = (BotoCoreError, ClientError)
+UNAVAILABLE_ERRORS = DATABASE_ERRORS + STORAGE_ERRORS
 RETRY_AFTER_SECONDS = 30
 # All the waiting for PostgreSQL one request may do, connecting included: a page takes a few
 # milliseconds of it, and a reader gets the 503 page within 4 seconds of asking.
@@ -100,7 +108,8 @@ def request_budget(seconds: float):
 
 def unavailable(request, error) -> HttpResponse:
     logger.warning(
-        "Database unavailable for %s %s (%s: %s); answered 503.",
+        "%s unavailable for %s %s (%s: %s); answered 503.",
+        "Media storage" if isinstance(error, STORAGE_ERRORS) else "Database",
         request.method,
         request.path,
         type(error).__name__,
@@ -115,15 +124,16 @@ def unavailable(request, error) -> HttpResponse:
     return response
 
 
-@receiver(got_request_exception, dispatch_uid="newsroom.middleware.note_database_failure")
-def note_database_failure(sender, request=None, **kwargs):
+@receiver(got_request_exception, dispatch_uid="newsroom.middleware.note_service_failure")
+def note_service_failure(sender, request=None, **kwargs):
     error = sys.exception()  # the error Django is turning into a 500 right now
-    if request is not None and isinstance(error, DATABASE_ERRORS):
-        request.database_failure = error
+    if request is not None and isinstance(error, UNAVAILABLE_ERRORS):
+        request.service_failure = error
 
 
-class DatabaseUnavailableMiddleware:
-    """Turn "the database cannot be reached" into a static 503 page with Retry-After."""
+class ServiceUnavailableMiddleware:
+    """Turn "the database or the media bucket cannot be reached" into a static 503 page
+    with Retry-After."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -131,13 +141,13 @@ class DatabaseUnavailableMiddleware:
     def __call__(self, request):
         with request_budget(DATABASE_SECONDS):
             response = self.get_response(request)
-        failure = getattr(request, "database_failure", None)
+        failure = getattr(request, "service_failure", None)
         if failure is not None and response.status_code == 500:
             return unavailable(request, failure)
         return response
 
     def process_exception(self, request, exception):
-        if isinstance(exception, DATABASE_ERRORS):
+        if isinstance(exception, UNAVAILABLE_ERRORS):
             return unavailable(request, exception)
         return None
 

@@ -142,8 +142,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Answers the API's cross-origin preflights, for the origins API_CORS_ORIGINS names.
     "corsheaders.middleware.CorsMiddleware",
-    # A database that cannot be reached, anywhere below this line, gives a static 503 page.
-    "newsroom.middleware.DatabaseUnavailableMiddleware",
+    # A database or media bucket that cannot be reached, anywhere below this line, gives a
+    # static 503 page.
+    "newsroom.middleware.ServiceUnavailableMiddleware",
     # Anonymous readers' requests read from a replica when there is one (newsroom/replicas.py).
     "newsroom.replicas.ReplicaReadsMiddleware",
     # Answers a conditional request whose ETag still matches with 304 Not Modified.

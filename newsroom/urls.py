@@ -14,6 +14,7 @@ from articles.moderation.urls import legacy_urlpatterns
 from articles.reader import feeds
 from articles.reader.sitemaps import NewsSitemap, sitemaps
 from newsroom import auth
+from newsroom.storage import serve_media
 
 admin.site.site_header = "Newsroom"
 admin.site.site_title = "Newsroom admin"
@@ -116,5 +117,6 @@ urlpatterns = [
     ),
     path("", include("articles.reader.urls")),
 ]
-# Uploaded pictures; production serves MEDIA_ROOT from the web server or object storage.
-urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploads in development (DEBUG only): production serves MEDIA_URL from the web server, which
+# reads MEDIA_ROOT or the bucket, or from a CDN.
+urlpatterns += static(settings.MEDIA_URL, view=serve_media)

@@ -17,13 +17,16 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-# moto takes any keys; these only stop boto3 looking for real ones (~/.aws, the environment).
+# moto takes any keys (until refuse_keys()); these only stop boto3 looking for real ones
+# (~/.aws, the environment).
 ACCESS_KEY = "newsroom-test"
 SECRET_KEY = "newsroom-test-secret"  # nosec B105: moto's server checks no signature
 REGION = "us-east-1"
@@ -106,6 +109,25 @@ class S3Server:
             "AWS_ACCESS_KEY_ID": ACCESS_KEY,
             "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
         }
+
+    @contextmanager
+    def refusing_keys(self):
+        """Within the block, the server checks keys as AWS does, and refuses ours: it knows no
+        user with them, as S3 knows no user with keys revoked or mistyped."""
+        self.check_keys(after=0)
+        try:
+            yield
+        finally:
+            self.check_keys(after=float("inf"))
+
+    def check_keys(self, *, after: float) -> None:
+        # moto's own switch: check the keys of every request after this many more.
+        request = urllib.request.Request(
+            f"{self.endpoint}/moto-api/reset-auth",
+            data=str(after).encode(),
+            headers={"Content-Type": "text/plain"},  # read as the body, not as a form
+        )
+        urllib.request.urlopen(request).close()
 
     def stop(self) -> None:
         """Stop the server (and forget every bucket: moto keeps them in memory)."""

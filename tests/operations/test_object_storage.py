@@ -16,18 +16,20 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.http import Http404
 from django.urls import reverse
 
 from articles.editing import stories
 from articles.models import Article, Picture, Section
 from newsroom.settings import object_storage
+from newsroom.storage import serve_media
 from tests.factories import make_article, make_image_upload, picture_form
 from tests.operations.test_settings import PROJECT
 from tests.s3 import free_port, moto_missing
 from tests.worker import run_worker
 
-# The worker closes the database connection after each task, as Django's tasks framework
-# does: on PostgreSQL only tests that commit survive that.
+# Committing, as the worker does in production: the page cache's new generation and other
+# on-commit steps run.
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(bool(moto_missing()), reason=moto_missing() or "moto is installed"),
@@ -136,6 +138,23 @@ def test_library_picture_in_a_section_survives_the_sanitiser(s3_bucket, editor):
     assert f'<img src="/media/{picture.image.name}" alt="Boats" loading="lazy">' in section.body
     assert picture.stories().get() == article
     assert Picture.objects.with_story_count().get().story_count == 1
+
+
+def test_in_development_a_media_address_serves_the_file_from_the_bucket(s3_server, s3_bucket, rf):
+    picture = Picture(image=make_image_upload(name="boats.png"), alt="Boats")
+    picture.save()
+
+    response = serve_media(rf.get(picture.image.url), picture.image.name)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    stored = bucket_contents(s3_server, s3_bucket)[picture.image.name]
+    assert b"".join(response.streaming_content) == stored
+
+
+def test_in_development_a_media_address_the_bucket_does_not_hold_is_a_404(s3_bucket, rf):
+    with pytest.raises(Http404):
+        serve_media(rf.get("/media/library/none.png"), "library/none.png")
 
 
 def test_backup_holds_the_buckets_objects_and_restore_puts_them_back(
@@ -254,6 +273,67 @@ def test_restore_into_a_missing_bucket_fails_with_a_one_line_reason_and_changes_
     assert "\n" not in message
     assert message.startswith(f"cannot read the media files in the media bucket '{s3_bucket}'")
     assert not Article.objects.exists()
+
+
+def test_backup_with_keys_the_bucket_refuses_fails_with_a_one_line_reason(
+    s3_server, s3_bucket, editor, tmp_path
+):
+    hero_story(editor)
+
+    with s3_server.refusing_keys(), pytest.raises(CommandError) as error:
+        call_command("backup", str(tmp_path / "newsroom.tar.gz"), stdout=io.StringIO())
+
+    message = str(error.value)
+    assert "\n" not in message
+    assert message.startswith(f"cannot list the media files in the media bucket '{s3_bucket}'")
+    assert "InvalidAccessKeyId" in message
+
+
+def test_a_picture_uploaded_while_the_bucket_refuses_the_keys_gets_the_503_page(
+    s3_server, s3_bucket, editor_client, caplog
+):
+    with s3_server.refusing_keys():
+        response = editor_client.post(reverse("admin:articles_picture_add"), picture_form())
+
+    assert response.status_code == 503
+    assert "save again in a minute" in response.content.decode()
+    assert not Picture.objects.exists()  # the save was rolled back
+    assert "Media storage unavailable for POST /admin/articles/picture/add/" in caplog.text
+
+
+def test_a_picture_uploaded_to_a_missing_bucket_gets_the_503_page(
+    s3_server, s3_bucket, editor_client
+):
+    s3_server.client().delete_bucket(Bucket=s3_bucket)
+
+    response = editor_client.post(reverse("admin:articles_picture_add"), picture_form())
+
+    assert response.status_code == 503
+    assert not Picture.objects.exists()
+
+
+def test_a_picture_uploaded_to_a_bucket_that_hangs_gets_the_503_page_before_gunicorn_gives_up(
+    settings, editor_client
+):
+    # A server that takes the connection and never answers, as a hung S3 endpoint does.
+    silent = socket.create_server(("127.0.0.1", 0))
+    port = silent.getsockname()[1]
+    options = object_storage(f"s3://newsroom?endpoint_url=http://127.0.0.1:{port}")
+    options |= {"access_key": "key", "secret_key": "secret"}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "newsroom.storage.MediaStorage", "OPTIONS": options},
+    }
+
+    started = time.monotonic()
+    with silent:
+        response = editor_client.post(reverse("admin:articles_picture_add"), picture_form())
+    waited = time.monotonic() - started
+
+    assert response.status_code == 503
+    assert not Picture.objects.exists()
+    # Past gunicorn's 30 s the worker is killed, and the editor gets nginx's 502 instead.
+    assert waited < 30
 
 
 def test_backup_from_an_object_store_that_does_not_answer_fails_with_a_one_line_reason(

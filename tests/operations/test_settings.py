@@ -138,3 +138,17 @@ def test_a_500_keeps_its_traceback(monkeypatch, console_log):
     assert lines[0] == "Internal Server Error: /"
     assert "Traceback (most recent call last):" in lines
     assert lines[-1] == "RuntimeError: the bug to fix"
+
+
+def test_a_worker_loads_every_view_as_it_starts_not_at_its_first_uncached_page():
+    # What a gunicorn worker runs before its first request: importing newsroom.wsgi.
+    code = "import sys, newsroom.wsgi; print('articles.reader.views' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT,
+        env={"PATH": os.environ["PATH"]},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
