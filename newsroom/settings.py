@@ -406,6 +406,8 @@ WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
 MAIL_RETRY_DELAYS = [60, 300, 1800]
 # A picture's renditions or thumbnail that storage would not take (articles/editing/tasks.py).
 PICTURE_RETRY_DELAYS = [60, 300, 1800]
+# A story's search entry and read-next lists that the database would not update.
+INDEX_RETRY_DELAYS = [60, 300, 1800]
 
 # Browsers on these origins (an app's web front end, a partner's site) may read the API.
 CORS_ALLOWED_ORIGINS = env_list("API_CORS_ORIGINS", [])

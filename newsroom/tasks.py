@@ -1,9 +1,12 @@
 """What every background task may need: Django's tasks framework runs a task once, and a
 task whose work can fail for a while (a mail server, a receiver) tries again itself."""
 
+import logging
 from datetime import timedelta
 
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 
 def retry_later(task, *args, attempt: int, delays: list[int]) -> bool:
@@ -16,6 +19,15 @@ def retry_later(task, *args, attempt: int, delays: list[int]) -> bool:
     return True
 
 
+def try_again_or_fail(task, *args, attempt: int, delays: list[int], error, what: str) -> str:
+    """Queue the next try and log why, or re-raise the error once the tries are used up, so
+    that the task fails and Chiefs see it."""
+    if not retry_later(task, *args, attempt=attempt, delays=delays):
+        raise error
+    logger.warning("Could not %s (%s: %s); will try again.", what, type(error).__name__, error)
+    return "retrying"
+
+
 # What each task is, in the words of the people who see it fail.
 TASK_LABELS = {
     "newsroom.mail.send_message": "Sending an email",
@@ -23,6 +35,7 @@ TASK_LABELS = {
     "articles.api.tasks.deliver": "Sending a webhook",
     "articles.editing.tasks.make_renditions": "Resizing a story's picture",
     "articles.editing.tasks.make_thumbnail": "Making a library picture's thumbnail",
+    "articles.reader.tasks.refresh_indexes": "Updating search and read-next lists for a story",
 }
 
 

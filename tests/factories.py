@@ -21,7 +21,7 @@ from articles.models import (
     Takeaway,
 )
 from articles.moderation.roles import ensure_roles
-from articles.reader import related
+from articles.reader import tasks as reader_tasks
 
 _numbers = count(1)
 
@@ -112,11 +112,16 @@ def make_article(
         Byline.objects.create(article=article, author=author, position=position)
     for tag in tags:
         article.tags.add(tag)
-    article.refresh_word_count()
-    # As the workflow does when a story is published: its read-next list, and those of the
-    # newest stories sharing a tag or its desk with it.
-    related.story_changed(article)
+    refresh_after_edit(article)
     return article
+
+
+def refresh_after_edit(article):
+    """What a save, then the worker, do once a story's parts were written: the word count and
+    search text, then its search entry, its read-next list, and those of the newest stories
+    sharing a tag or its desk with it."""
+    article.refresh_word_count()
+    reader_tasks.refresh_indexes.call(article.pk)
 
 
 def make_image_upload(*, name="picture.png", size=(40, 30), image_format="PNG"):

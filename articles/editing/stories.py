@@ -24,6 +24,7 @@ from articles.models import (
     refresh_search_vectors,
 )
 from articles.reader import related
+from articles.reader import tasks as reader_tasks
 
 
 @dataclass
@@ -64,13 +65,15 @@ def finish_save(article: Article, *, by, summary: str) -> Revision:
     """Run the steps every save of a story needs, once the story and its parts are saved."""
     # The word count and search text cover the sections and takeaways saved just before.
     article.refresh_word_count()
+    # The search entry and the read-next lists of the story and of the stories it may now be
+    # listed under took 100 ms or more of every save: the worker works them out instead.
+    reader_tasks.refresh_indexes.enqueue(article.pk)
     # The picture's resized copies are made by the worker (articles/editing/tasks.py); a
     # story that has no picture and had none needs no task.
     if article.hero_image or article.hero_renditions:
         tasks.make_renditions.enqueue(article.pk)
     images.add_hero_to_library(article, by=by)
     revision = revisions.record(article, by=by, summary=summary)
-    related.story_changed(article)
     if by is not None:
         # What this user typed is in the story now: their autosave of it, and for a story
         # just made their autosave of the add form, have nothing more to give.

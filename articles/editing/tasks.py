@@ -7,17 +7,13 @@ Storage that fails (a bucket out of reach) is tried again after each of
 PICTURE_RETRY_DELAYS; then the task fails, and Chiefs see it on the review queues.
 """
 
-import logging
-
 from django.conf import settings
 from django.tasks import task
 
 from articles.delivery import cache as page_cache
 from articles.editing import images
 from articles.models import Article, Picture
-from newsroom.tasks import retry_later
-
-logger = logging.getLogger(__name__)
+from newsroom.tasks import try_again_or_fail
 
 
 @task
@@ -31,7 +27,14 @@ def make_renditions(story_id: int, attempt: int = 1) -> str:
         made = images.make_renditions(article)
     except Exception as error:
         what = f"make the renditions of story {story_id}"
-        return try_again(make_renditions, story_id, attempt=attempt, error=error, what=what)
+        return try_again_or_fail(
+            make_renditions,
+            story_id,
+            attempt=attempt,
+            delays=settings.PICTURE_RETRY_DELAYS,
+            error=error,
+            what=what,
+        )
     if made == before:
         return "unchanged"
     # Pages drawn before showed the old picture, or none.
@@ -49,15 +52,12 @@ def make_thumbnail(picture_id: int, attempt: int = 1) -> str:
         images.make_thumbnail(picture)
     except Exception as error:
         what = f"make the thumbnail of library picture {picture_id}"
-        return try_again(make_thumbnail, picture_id, attempt=attempt, error=error, what=what)
+        return try_again_or_fail(
+            make_thumbnail,
+            picture_id,
+            attempt=attempt,
+            delays=settings.PICTURE_RETRY_DELAYS,
+            error=error,
+            what=what,
+        )
     return "made"
-
-
-def try_again(picture_task, object_id: int, *, attempt: int, error: Exception, what: str) -> str:
-    """Queue the next try and say so, or re-raise the error once the tries are used up."""
-    if not retry_later(
-        picture_task, object_id, attempt=attempt, delays=settings.PICTURE_RETRY_DELAYS
-    ):
-        raise error
-    logger.warning("Could not %s (%s: %s); will try again.", what, type(error).__name__, error)
-    return "retrying"

@@ -311,7 +311,9 @@ class Article(models.Model):
             self.tags.add(name)
 
     def refresh_word_count(self):
-        """Recount the words and refresh the search text; call after the parts were saved."""
+        """Recount the words and store the text search reads; call after the parts were
+        saved. The search document made from that text is refreshed by a task
+        (articles/reader/tasks.py)."""
         sections = self.sections.values_list("heading", "body")
         parts = [part for section in sections for part in section]
         body = plain_text(" ".join([*parts, self.closing]))
@@ -322,7 +324,6 @@ class Article(models.Model):
             word_count=words, body_text=body, takeaways_text=takeaways
         )
         self.word_count, self.body_text, self.takeaways_text = words, body, takeaways
-        refresh_search_vectors(Article.objects.filter(pk=self.pk))
 
 
 def refresh_search_vectors(articles) -> None:

@@ -25,7 +25,7 @@ from articles.delivery import cache as page_cache
 from articles.models import EDIT_ANY, Article, ArticleEvent, SchedulerRun, Webhook
 from articles.moderation.emails import notify_writer
 from articles.moderation.quality import check_quality
-from articles.reader import related
+from articles.reader import tasks as reader_tasks
 
 Status = Article.Status
 
@@ -287,7 +287,8 @@ def _move(article, transition, *, by, note, changes, now, actor_name=""):
     )
     was_published = article.status == Status.PUBLISHED
     article.refresh_from_db(fields=["status", "published_at"])
-    related.story_changed(article)
+    # Read-next lists it may now be in, or must leave (articles/reader/tasks.py).
+    reader_tasks.refresh_indexes.enqueue(article.pk)
     page_cache.pages_changed()
     if transition.target == Status.SCHEDULED:
         transaction.on_commit(

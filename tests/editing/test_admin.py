@@ -21,6 +21,7 @@ from tests.factories import (
     make_cta,
     make_desk,
     make_image_upload,
+    refresh_after_edit,
 )
 from tests.pages import visible_text
 
@@ -155,7 +156,7 @@ def test_changelist_search_finds_words_in_the_body(editor_client):
     section = story.sections.first()
     section.body = "<p>zeppelin</p>"
     section.save()
-    story.refresh_word_count()  # as the admin does after saving a story's parts
+    refresh_after_edit(story)  # as the admin and the worker do after a save
     response = editor_client.get(CHANGELIST_URL, {"q": "zeppelin"})
     assert list(response.context["cl"].result_list) == [story]
 

@@ -261,7 +261,7 @@ def test_a_save_does_not_wait_for_the_renditions():
     render.assert_not_called()  # the worker makes them, after the save answered
 
 
-@pytest.mark.django_db(transaction=True)  # the worker closes the connection after a task
+@pytest.mark.django_db(transaction=True)  # commits, as the worker does: on-commit steps run
 def test_readers_see_the_picture_once_the_worker_made_its_renditions(client, page_cache_on):
     article = article_with(make_image_upload(size=(1000, 600)))
     stories.finish_save(article, by=None, summary="Saved")
@@ -275,7 +275,7 @@ def test_readers_see_the_picture_once_the_worker_made_its_renditions(client, pag
     assert article.hero_renditions["src"] in after
 
 
-@pytest.mark.django_db(transaction=True)  # the worker closes the connection after a task
+@pytest.mark.django_db(transaction=True)  # commits, as the worker does: on-commit steps run
 def test_renditions_the_storage_refuses_are_tried_again_then_shown_to_chiefs(settings, caplog):
     settings.PICTURE_RETRY_DELAYS = [0]
     article = article_with(make_image_upload(size=(1000, 600)))

@@ -46,7 +46,7 @@ def errors_of(response) -> str:
     return " ".join(str(error) for error in response.context["adminform"].form.errors.values())
 
 
-@pytest.mark.django_db(transaction=True)  # the worker closes the connection after a task
+@pytest.mark.django_db(transaction=True)  # commits, as the worker does: on-commit steps run
 def test_editor_uploads_a_picture_and_the_worker_makes_its_small_thumbnail(editor_client, editor):
     response = editor_client.post(ADD, picture_form())
 
@@ -331,7 +331,7 @@ def test_picture_shown_in_a_section_cannot_be_deleted(editor_client):
 UPLOAD = reverse_lazy("admin:articles_picture_upload")
 
 
-@pytest.mark.django_db(transaction=True)  # the worker closes the connection after a task
+@pytest.mark.django_db(transaction=True)  # commits, as the worker does: on-commit steps run
 def test_writer_uploads_a_picture_from_the_section_chooser(client, writer):
     client.force_login(writer)
     response = client.post(UPLOAD, {"image": upload(), "alt": "The old pier", "caption": "Pier"})

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse, reverse_lazy
 
 from articles.models import Picture
-from tests.factories import make_article, make_image_upload, make_user
+from tests.factories import make_article, make_image_upload, make_user, refresh_after_edit
 from tests.security.test_richtext import story_post
 
 pytestmark = pytest.mark.django_db
@@ -129,7 +129,7 @@ def story_with_picture(picture, caption="Lighthouse keepers wave at dawn."):
         picture.image.url, picture.alt, caption
     )
     section.save()
-    story.refresh_word_count()
+    refresh_after_edit(story)
     return story
 
 

@@ -1,7 +1,9 @@
 """The one write path for a story (articles/editing/stories.py) and the callers that use it."""
 
+from unittest import mock
+
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 
 from articles.editing import revisions, stories
 from articles.editing.importers import import_story
@@ -9,13 +11,14 @@ from articles.editing.stories import SectionPart, StoryParts
 from articles.editing.story_format import parse_story
 from articles.models import Article
 from articles.reader import search
+from newsroom.tasks import failed_recently
 from tests.factories import make_article, make_author, make_cta, make_image_upload
 from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.django_db(transaction=True)  # the worker closes the connection after a task
+@pytest.mark.django_db(transaction=True)  # commits, as the worker does: on-commit steps run
 def test_an_imported_story_gets_renditions_of_the_picture_it_keeps():
     # The story file names no picture, so the story keeps the one uploaded in the admin;
     # the importer used to make renditions only for a picture named in the file.
@@ -170,3 +173,44 @@ def test_stories_loaded_wholesale_are_found_by_search():
     stories.stories_loaded(Article.objects.filter(pk=article.pk))
 
     assert list(search.found(Article.objects.all(), "catamarans")) == [article]
+
+
+def test_a_save_leaves_the_search_entry_to_the_worker():
+    article = make_article(headline="Ferry news")
+    article.sections.update(body="<p>Electric catamarans.</p>")
+
+    stories.finish_save(article, by=None, summary="Saved in the admin")
+    assert not search.found(Article.objects.all(), "catamarans").exists()  # the save is quick
+    run_worker()
+
+    assert list(search.found(Article.objects.all(), "catamarans")) == [article]
+
+
+def test_a_save_leaves_the_read_next_lists_to_the_worker():
+    older = make_article(headline="Ferry timetable", tags=["Ferries"])
+    article = make_article(headline="Ferry news")
+    article.set_hashtags(["Ferries"])
+
+    stories.finish_save(article, by=None, summary="Saved in the admin")
+    assert not older.read_next.exists()
+    run_worker()
+
+    assert list(older.read_next.values_list("related_id", flat=True)) == [article.pk]
+
+
+def test_indexes_the_database_would_not_update_are_tried_again_then_shown_to_chiefs(
+    settings, caplog
+):
+    settings.INDEX_RETRY_DELAYS = [0]
+    article = make_article(headline="Ferry news")
+    stories.finish_save(article, by=None, summary="Saved in the admin")
+    deadlock = OperationalError("deadlock detected")
+
+    with mock.patch("articles.reader.related.story_changed", side_effect=deadlock):
+        run_worker()  # the first try, then the retry it queued for now
+
+    (failed,) = failed_recently()
+    assert failed["label"] == "Updating search and read-next lists for a story"
+    assert failed["reason"].endswith("deadlock detected")
+    (retried,) = [r.getMessage() for r in caplog.records if "will try again" in r.getMessage()]
+    assert retried.startswith(f"Could not update search and read-next lists for story {article.pk}")

@@ -37,8 +37,7 @@ def status_of(story):
 
 def test_scheduling_queues_the_publication_for_the_storys_time(editor, writer):
     when = schedule(approved_story(writer), editor, 3600)
-    (task,) = DBTaskResult.objects.all()
-    assert task.task_path == "articles.moderation.tasks.publish_when_due"
+    (task,) = DBTaskResult.objects.filter(task_path="articles.moderation.tasks.publish_when_due")
     assert task.run_after == when
 
 

@@ -36,7 +36,7 @@ def test_demo_stories_use_every_part(settings, capsys):
     assert "editor / editor-demo-password" in output
 
 
-@pytest.mark.django_db(transaction=True)  # the worker closes the connection after a task
+@pytest.mark.django_db(transaction=True)  # commits, as the worker does: on-commit steps run
 def test_demo_pictures_are_in_the_library_each_used_by_its_story(settings):
     settings.DEBUG = True
     call_command("load_demo")
@@ -99,7 +99,7 @@ def test_generate_articles_refuses_a_silly_count():
         call_command("generate_articles", "0")
 
 
-@pytest.mark.django_db(transaction=True)  # the worker closes the connection after a task
+@pytest.mark.django_db(transaction=True)  # commits, as the worker does: on-commit steps run
 def test_demo_stories_show_their_drawn_pictures_in_every_size(settings):
     settings.DEBUG = True
     call_command("load_demo")

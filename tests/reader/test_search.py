@@ -10,7 +10,7 @@ from django.utils import timezone
 from articles.models import Article, Section
 from articles.operations.demo import generate_articles
 from articles.reader import search
-from tests.factories import make_article, make_desk
+from tests.factories import make_article, make_desk, refresh_after_edit
 from tests.pages import visible_text
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ SEARCH = reverse("articles:search")
 def story(headline, *, dek="A dek.", body="Plain words.", **fields):
     article = make_article(headline=headline, dek=dek, sections=0, **fields)
     Section.objects.create(article=article, body=f"<p>{body}</p>")
-    article.refresh_word_count()
+    refresh_after_edit(article)
     return article
 
 
@@ -93,7 +93,7 @@ def test_snippet_keeps_paragraphs_apart(client):
     Section.objects.create(
         article=article, body="<p>Floods hit the region.</p><p>The trial opened on Monday.</p>"
     )
-    article.refresh_word_count()
+    refresh_after_edit(article)
     html = client.get(SEARCH, {"q": "trial"}).content.decode()
     assert "region. The" in html
     assert "region.The" not in html
@@ -107,7 +107,7 @@ def test_the_last_word_also_finds_longer_words_it_begins(client):
 def test_an_edited_story_is_found_by_its_new_words_only(client):
     article = story("Harbour news", body="The zeppelin landed.")
     Section.objects.filter(article=article).update(body="<p>The airship landed.</p>")
-    article.refresh_word_count()
+    refresh_after_edit(article)
     assert result_headlines(client, q="zeppelin") == []
     assert result_headlines(client, q="airship") == ["Harbour news"]
 
@@ -117,7 +117,7 @@ def test_stories_are_found_as_they_were_after_a_restore(client, tmp_path, media_
     path = tmp_path / "newsroom.tar.gz"
     call_command("backup", str(path), stdout=io.StringIO())
     Section.objects.filter(article=article).update(body="<p>The airship landed.</p>")
-    article.refresh_word_count()
+    refresh_after_edit(article)
 
     call_command("restore", str(path), "--force", stdout=io.StringIO())
 

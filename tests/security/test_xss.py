@@ -41,7 +41,13 @@ from articles.models import (
 )
 from articles.moderation import workflow
 from articles.moderation.views import preview_link_url
-from tests.factories import inline_rows, make_article, make_image_upload, make_user
+from tests.factories import (
+    inline_rows,
+    make_article,
+    make_image_upload,
+    make_user,
+    refresh_after_edit,
+)
 
 pytestmark = pytest.mark.django_db
 Status = Article.Status
@@ -203,7 +209,7 @@ def make_hostile_story(payload: str, *, created_by=None) -> SimpleNamespace:
     )
     ArticleCallToAction.objects.create(article=article, call_to_action=cta)
     Notice.objects.create(article=article, kind=Notice.Kind.CORRECTION, text=text["notice"])
-    article.refresh_word_count()
+    refresh_after_edit(article)
     make_renditions(article)
     article.refresh_from_db()
     return SimpleNamespace(
