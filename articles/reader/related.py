@@ -1,7 +1,7 @@
 """Read next: the stories listed under a story, stored with it and read in one query.
 
-A story's list is worked out after it is saved or moves in the workflow (by the task
-worker: articles/reader/tasks.py), and so are the lists of the newest stories sharing a tag
+A story's list is worked out after it is saved (by the task worker: articles/reader/tasks.py)
+and when it moves in the workflow, and so are the lists of the newest stories sharing a tag
 or its desk with it, which it may now belong in. The work is bounded: the candidates are the
 newest CANDIDATES published stories of each of the tags and desks involved, and the newest
 overall, never the whole archive, so a publication costs the same with a thousand stories or

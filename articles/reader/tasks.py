@@ -1,10 +1,11 @@
 """The reader side's background work, run by the task worker (`manage.py run_worker`): the
 indexes readers find stories through, worked out again when a story changes.
 
-A save or a workflow step queues `refresh_indexes` in its own transaction, so a change rolled
-back queues nothing. Until the worker has run (about a second), search ranks the story by its
-previous text, and read-next lists are the previous ones; what readers see of the story
-itself, and whether search lists it at all (only published stories), changes with the save.
+A save queues `refresh_indexes` in its own transaction, so a save rolled back queues nothing.
+Until the worker has run (about a second), search ranks the story by its previous text, and
+read-next lists are the previous ones; what readers see of the story itself changes with the
+save. Workflow steps change no text: they work out the read-next lists themselves
+(articles/moderation/workflow.py), so a publication is in them as soon as readers see it.
 """
 
 from django.conf import settings
@@ -37,6 +38,8 @@ def refresh_indexes(story_id: int, attempt: int = 1) -> str:
             error=error,
             what=what,
         )
-    # Search results and read-next lists drawn before are stale.
-    page_cache.pages_changed()
+    if article.is_published:
+        # Search results and read-next lists drawn before are stale. A draft's entry and
+        # list are in no page a reader sees: every cached page stays good.
+        page_cache.pages_changed()
     return "refreshed"

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from articles.delivery import cache as page_cache
 from articles.models import Article, ArticleEvent, SchedulerRun
 from articles.moderation import emails, workflow
 from articles.moderation.quality import check_quality
@@ -346,3 +347,16 @@ def test_the_scheduled_publication_mail_says_the_story_went_out_as_scheduled(
     assert "as scheduled" in message.body
     assert "chose" not in message.body
     assert "Publish now" not in message.subject
+
+
+@pytest.mark.parametrize("action", ["approve", "publish"])
+def test_only_a_step_readers_see_draws_the_cached_pages_again(
+    action, editor, writer, django_capture_on_commit_callbacks
+):
+    article = story_in(Status.APPROVED if action == "publish" else Status.IN_REVIEW, owner=writer)
+    before = page_cache.generation()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.take(action, article, by=editor)
+
+    assert (page_cache.generation() != before) == (action == "publish")

@@ -11,7 +11,6 @@ from articles.models import Article, ReadNext
 from articles.moderation import workflow
 from articles.reader import related
 from tests.factories import make_article, make_desk
-from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +40,6 @@ def test_a_new_story_sharing_a_tag_joins_the_list_of_the_stories_before_it(clien
     assert read_next_of(client, story) == []  # not until readers can see it
 
     workflow.take("publish", draft, by=None)
-    run_worker()
 
     assert read_next_of(client, story) == ["Cooling centres open"]
 
@@ -66,7 +64,6 @@ def test_a_story_taken_down_leaves_the_list_and_a_spare_takes_its_place(client, 
     assert read_next_of(client, story) == ["Heat story 3", "Heat story 2", "Heat story 1"]
 
     workflow.take("unpublish", newest, by=editor, note="Wrong figures.")
-    run_worker()
 
     assert read_next_of(client, story) == ["Heat story 2", "Heat story 1", "Heat story 0"]
 
