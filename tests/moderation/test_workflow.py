@@ -349,14 +349,23 @@ def test_the_scheduled_publication_mail_says_the_story_went_out_as_scheduled(
     assert "Publish now" not in message.subject
 
 
-@pytest.mark.parametrize("action", ["approve", "publish"])
+@pytest.mark.parametrize(
+    ("status", "action", "pages_drawn_again"),
+    [
+        (Status.IN_REVIEW, "approve", False),
+        (Status.APPROVED, "publish", True),
+        # The cached pages expire when the next scheduled story goes out: that time changes.
+        (Status.APPROVED, "schedule", True),
+    ],
+)
 def test_only_a_step_readers_see_draws_the_cached_pages_again(
-    action, editor, writer, django_capture_on_commit_callbacks
+    status, action, pages_drawn_again, editor, writer, django_capture_on_commit_callbacks
 ):
-    article = story_in(Status.APPROVED if action == "publish" else Status.IN_REVIEW, owner=writer)
+    article = story_in(status, owner=writer)
     before = page_cache.generation()
 
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.take(action, article, by=editor)
+        extra = {"when": timezone.now() + timedelta(hours=1)} if action == "schedule" else {}
+        workflow.take(action, article, by=editor, **extra)
 
-    assert (page_cache.generation() != before) == (action == "publish")
+    assert (page_cache.generation() != before) == pages_drawn_again
