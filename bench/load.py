@@ -108,8 +108,15 @@ def wrk_command(script: Path, seconds: int, connections: int, site: str) -> list
 
 def wrk_numbers(output: str) -> dict:
     """Requests, requests/s, p50 and p99, socket errors and non-2xx answers from wrk's output."""
+    # By kind, so a failed run says where to look: connect (refused), read (a connection
+    # closed mid-answer), write, or timeout (an answer slower than --timeout).
     socket_errors = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+        r"Socket errors: connect (?P<connect>\d+), read (?P<read>\d+), "
+        r"write (?P<write>\d+), timeout (?P<timeout>\d+)",
+        output,
+    )
+    socket_error_kinds = (
+        {kind: int(n) for kind, n in socket_errors.groupdict().items()} if socket_errors else {}
     )
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", output, re.M))
@@ -118,7 +125,8 @@ def wrk_numbers(output: str) -> dict:
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "p50": latency.get("50", "?"),
         "p99": latency.get("99", "?"),
-        "socket_errors": sum(map(int, socket_errors.groups())) if socket_errors else 0,
+        "socket_errors": sum(socket_error_kinds.values()),
+        "socket_error_kinds": socket_error_kinds,
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
         "statuses": {
             int(code): int(n) for code, n in re.findall(r"^status (\d+): (\d+)$", output, re.M)

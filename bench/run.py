@@ -336,12 +336,16 @@ def write_nginx_config(
     return run_dir / "nginx.conf"
 
 
-def status_of(url: str) -> int:
+def status_of(url: str, timeout: float = 10) -> int:
+    """The status of a GET, or 0 if none came (refused, reset or slower than `timeout`):
+    a measurement records a slow or failed answer rather than stopping at it."""
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
+    except OSError:
+        return 0
 
 
 def seconds_until(url: str, status: int, limit: float = 10) -> float:
