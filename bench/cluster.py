@@ -16,10 +16,11 @@ fills the database with the demo and --stories generated stories, then:
   --compare N       N seconds of load on 1 node, 2 nodes, 2 nodes + replica (requests/s, p99)
   --soak-minutes M  M minutes of load at 16 connections, sampling each node's memory
 
-and runs the scenario: wrk at --connections for --seconds on a mix of pages (home, stories,
-tags, search, pictures) through nginx, while
-  1. an editor approves, publishes and unpublishes a story on the primary: readers, on the
-     replica, must see each within 2 s;
+waits for the worker to finish the demo's background work, warms the site for 15 s, and
+runs the scenario: wrk (niced: it stands for readers' machines) at --connections for
+--seconds on a mix of pages (home, stories, tags, search, pictures) through nginx, while
+  1. an editor approves and publishes a story on the primary, and unpublishes it 10 s after
+     readers saw it: readers, on the replica, must see each within 2 s;
   2. node1 is killed (SIGKILL): nginx must answer every request 2xx all the same;
   3. the worker is killed; the story is scheduled to go out while it is down, and writers
      are emailed; the worker is started again: every email must arrive exactly once and
