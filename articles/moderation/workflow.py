@@ -286,21 +286,22 @@ def _move(article, transition, *, by, note, changes, now, actor_name=""):
         created_at=now,
     )
     was_published = article.status == Status.PUBLISHED
-    # Readers see a change when the story was or is visible (a scheduled story is from its
-    # time on), or when a step sets or clears a time at which it will be (page_timeout).
-    readers_see_it = article.is_published or Status.SCHEDULED in (
-        article.status,
-        transition.target,
-    )
+    was_visible = article.is_published  # a scheduled story is from its time on
     article.refresh_from_db(fields=["status", "published_at"])
     # The read-next lists it may now be in, or must leave, change with the step that makes
     # readers see it or no longer see it, before the page cache's new generation below. (A
     # step changes no text: the search entry is as the last save left it.)
     related.story_changed(article)
-    if readers_see_it or article.is_published:
-        # Only then. Every cached page drawn again for a submission or an approval slowed
-        # the site for nothing, and delayed the publication that followed it behind the
-        # nodes' queue (the cluster scenario: up to 2.35 s).
+    # Readers see a change when the story was or is visible, or when the step sets or clears
+    # a time at which it will be (cached pages expire by it: page_timeout). Only then: every
+    # cached page drawn again for a submission or an approval slowed the site for nothing,
+    # and delayed the publication that followed it behind the nodes' queue (the cluster
+    # scenario: up to 2.35 s).
+    if (
+        was_visible
+        or article.is_published
+        or Status.SCHEDULED in (event.from_status, event.to_status)
+    ):
         page_cache.pages_changed()
     if transition.target == Status.SCHEDULED:
         transaction.on_commit(
